@@ -24,7 +24,16 @@ export type PrimaryMessage =
    * `graceMs` is how long an idle keep-alive socket is kept open after the drain starts, so a request a client
    * is already sending on it still gets an answer (with `Connection: close`).
    */
-  { readonly orchestrator: 'drain'; readonly graceMs: number };
+  {
+    readonly orchestrator: 'drain';
+    readonly graceMs: number;
+    /**
+     * The group's `shutdown.timeoutMs`: the primary kills the worker this long after sending `drain`. The worker
+     * budgets its drain inside it (servers first, then `onShutdown` hooks) so it can exit on its own first.
+     * Optional; the worker assumes the contract's default (10 s) without it.
+     */
+    readonly timeoutMs?: number;
+  };
 
 export const HEARTBEAT_INTERVAL_MS = 1000;
 
@@ -44,6 +53,7 @@ export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
     typeof value === 'object' &&
     value !== null &&
     (value as { orchestrator?: unknown }).orchestrator === 'drain' &&
-    typeof (value as { graceMs?: unknown }).graceMs === 'number'
+    typeof (value as { graceMs?: unknown }).graceMs === 'number' &&
+    ['number', 'undefined'].includes(typeof (value as { timeoutMs?: unknown }).timeoutMs)
   );
 }

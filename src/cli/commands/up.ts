@@ -1,0 +1,45 @@
+import { formatConfigError } from '../../config/errors.ts';
+import { loadConfig } from '../../config/load.ts';
+import { createLogger } from '../../primary/logging/logger.ts';
+import { runCluster } from '../../primary/run-cluster.ts';
+import { parseCommandArgs } from '../args.ts';
+import { type CliIo, EXIT } from '../io.ts';
+
+export const summary = 'run the cluster in the foreground';
+
+const HELP = `Usage: orchestrator up [-c FILE]
+
+Runs the cluster in the foreground until SIGTERM or SIGINT, then drains every worker and exits.
+A second SIGINT kills the workers at once. SIGHUP re-reads the config and rolls every group.
+Logs are JSON lines when stdout is not a terminal, readable lines with worker prefixes when it is.
+
+Options:
+  -c, --config FILE  the config file (default: discovered in the current folder, as for validate)
+  -h, --help         show this help
+
+Exit status: 0 after a clean shutdown, 1 invalid config, 2 usage error, 130 killed by a second SIGINT.
+`;
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const args = parseCommandArgs(
+    'up',
+    argv,
+    { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    HELP,
+    io,
+  );
+  if (!args.ok) return args.exitCode;
+
+  const loaded = await loadConfig({ file: args.values.config, cwd: io.cwd });
+  if (!loaded.ok) {
+    // Nothing has started: a bad config never forks a worker.
+    for (const error of loaded.errors) io.stderr.write(`${formatConfigError(error)}\n`);
+    return EXIT.failed;
+  }
+  const logger = createLogger();
+  try {
+    return await runCluster({ config: loaded.config, file: loaded.file, logger });
+  } finally {
+    logger.flushSync();
+  }
+}

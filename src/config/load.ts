@@ -1,0 +1,93 @@
+import { extname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ConfigError } from './errors.ts';
+
+export { type ConfigError, formatConfigError } from './errors.ts';
+
+import type { LoadReply, LoadRequest } from './load-protocol.ts';
+import { errorMessage } from './plain-data.ts';
+import type { ClusterConfig } from './schema.ts';
+import { validateConfig } from './validate.ts';
+
+export interface LoadOptions {
+  /** The config file (`-c FILE`), relative to `cwd`; without it the config is searched for in `cwd`. */
+  file?: string | undefined;
+  /** Where to search and what `file` is relative to; default `process.cwd()`. */
+  cwd?: string | undefined;
+  /** How long the config may take to import and settle; default 10 s. */
+  timeoutMs?: number | undefined;
+}
+
+export type LoadResult =
+  | { ok: true; config: ClusterConfig; file: string }
+  | { ok: false; file: string | null; errors: ConfigError[] };
+
+export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
+
+// The worker script sits next to this module with the same extension: `.ts` when run from src/ under type
+// stripping (tests), `.js` from the compiled dist/.
+const WORKER_URL = new URL(`./load-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+/**
+ * Finds, reads and validates the config. The file is imported in a short-lived worker thread, so each call
+ * sees the file as it is now (with the files it imports), and a config that throws, hangs or exits yields
+ * errors instead of hurting the caller. Never rejects.
+ */
+export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const file = options.file === undefined ? undefined : resolve(cwd, options.file);
+  const reply = await readInWorker({ file, cwd }, options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
+  if (reply.kind === 'failed') return { ok: false, file: reply.file, errors: reply.errors };
+  const validated = validateConfig(reply.data, reply.file);
+  return validated.ok
+    ? { ok: true, config: validated.config, file: reply.file }
+    : { ok: false, file: reply.file, errors: validated.errors };
+}
+
+function readInWorker(request: LoadRequest, timeoutMs: number): Promise<LoadReply> {
+  const where = request.file ?? request.cwd;
+  const failed = (message: string): LoadReply => ({
+    kind: 'failed',
+    file: request.file ?? null,
+    errors: [{ file: where, path: '', message }],
+  });
+  return new Promise((resolve) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_URL, { workerData: request });
+    } catch (error) {
+      resolve(failed(`could not start the config loader: ${errorMessage(error)}`));
+      return;
+    }
+    let settled = false;
+    const settle = (reply: LoadReply) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(reply);
+      // The config may have left timers or sockets behind; they go with the thread.
+      void worker.terminate();
+    };
+    const timer = setTimeout(
+      () =>
+        settle(
+          failed(
+            `did not finish loading within ${timeoutMs} ms (does it wait for something that never happens?)`,
+          ),
+        ),
+      timeoutMs,
+    );
+    worker.once('message', (reply: LoadReply) => settle(reply));
+    worker.once('error', (error) => settle(failed(`the config crashed its loader: ${errorMessage(error)}`)));
+    worker.once('exit', (code) =>
+      settle(
+        failed(
+          code === 0
+            ? 'the config never finished loading: it awaits a promise that can never settle (or calls process.exit())'
+            : `the config ended its loader with exit code ${code} (process.exit() in the config?)`,
+        ),
+      ),
+    );
+  });
+}

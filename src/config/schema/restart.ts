@@ -1,0 +1,22 @@
+import * as z from 'zod';
+import { nonNegativeInt, positiveInt } from './numbers.ts';
+
+export const restartSchema = z
+  .strictObject({
+    when: z.enum(['always', 'on-failure', 'never']).default('always').meta({
+      description:
+        "'always': respawn a worker whenever it exits unasked. 'on-failure': only after a non-zero exit code or a signal. 'never': leave the slot empty.",
+    }),
+    maxRestarts: nonNegativeInt().default(10).meta({
+      description:
+        "More than this many restarts within `windowMs` and the group is 'failed' (no more respawns).",
+    }),
+    windowMs: positiveInt()
+      .default(60_000)
+      .meta({ description: 'The sliding window for `maxRestarts`, in ms.' }),
+    resetAfterMs: nonNegativeInt().default(60_000).meta({
+      description: 'A worker that stays up this long resets its backoff to the first delay, in ms.',
+    }),
+  })
+  .default(() => ({ when: 'always' as const, maxRestarts: 10, windowMs: 60_000, resetAfterMs: 60_000 }))
+  .meta({ description: 'When to respawn exited workers, and when to give up on a crash loop.' });

@@ -1,0 +1,95 @@
+import { clearFailure } from './crash-loop.ts';
+import { log } from './log.ts';
+import { drain, regroup } from './membership.ts';
+import { dropGroupRoll, requestRollout } from './rollout.ts';
+import { type Ctx, type GroupState, newGroup, sanitizeCount } from './state.ts';
+import { cancelTimer } from './timers.ts';
+import type { GroupSpec } from './types.ts';
+
+/**
+ * A new config: groups are created, changed or removed; counts and policies take effect at once (scale overrides
+ * are cleared); changed revisions are rolled; a changed failed group gets another chance.
+ */
+export function observeConfig(ctx: Ctx, groups: Readonly<Record<string, GroupSpec>>, request: number): void {
+  const { state } = ctx;
+  if (state.shutdown !== null) {
+    log(ctx, 'warn', 'config ignored during shutdown', {});
+    return;
+  }
+  const toRoll: string[] = [];
+  for (const [name, spec] of Object.entries(groups)) {
+    const g = state.groups.get(name);
+    if (g === undefined) {
+      const created = newGroup(name, spec);
+      state.groups.set(name, created);
+      log(ctx, 'info', 'group added', { group: name, count: created.desired, revision: spec.revision });
+      ctx.dirty.add(created);
+      continue;
+    }
+    const changed = !sameSpec(g.spec, spec);
+    const revised = spec.revision !== g.spec.revision;
+    g.spec = spec;
+    g.desired = sanitizeCount(spec.count);
+    if (g.status === 'removing') revive(ctx, g);
+    else {
+      if (changed) clearFailure(g);
+      if (revised) toRoll.push(name);
+    }
+    ctx.dirty.add(g);
+  }
+  for (const g of state.groups.values()) {
+    if (!Object.hasOwn(groups, g.name) && g.status !== 'removing') remove(ctx, g);
+  }
+  if (toRoll.length > 0) requestRollout(ctx, toRoll, request);
+}
+
+/** Counts until the next config. Unknown groups and counts that are not non-negative integers are ignored. */
+export function observeScale(ctx: Ctx, counts: Readonly<Record<string, number>>): void {
+  if (ctx.state.shutdown !== null) return;
+  for (const [name, count] of Object.entries(counts)) {
+    const g = ctx.state.groups.get(name);
+    if (g === undefined || g.status === 'removing' || !Number.isInteger(count) || count < 0) {
+      log(ctx, 'warn', 'scale ignored', { group: name, count });
+      continue;
+    }
+    log(ctx, 'info', 'group scaled', { group: name, from: g.desired, to: count });
+    g.desired = count;
+    ctx.dirty.add(g);
+  }
+}
+
+/** Removed from the config: every worker drains (reconcile does it), then the group is forgotten. */
+function remove(ctx: Ctx, g: GroupState): void {
+  g.status = 'removing';
+  g.recovering = false;
+  dropGroupRoll(ctx, g, 'removed');
+  for (const index of g.backoff) cancelTimer(ctx, { kind: 'respawn', group: g.name, index });
+  g.backoff.clear();
+  g.completed.clear();
+  for (const slot of g.slots) {
+    slot.backoff = null;
+    slot.completed = null;
+  }
+  for (const id of [...g.current, ...g.old]) {
+    const w = ctx.state.workers.get(id);
+    if (w !== undefined) drain(ctx, g, w, 'removed');
+  }
+  log(ctx, 'info', 'group removing', { group: g.name, workers: g.members.size });
+  ctx.dirty.add(g);
+}
+
+/** A group back in the config before its removal finished: it starts over with a fresh generation. */
+function revive(ctx: Ctx, g: GroupState): void {
+  g.status = 'active';
+  g.lastGeneration++;
+  g.generation = g.lastGeneration;
+  g.revision = g.spec.revision;
+  g.restartTimes = [];
+  g.restartHead = 0;
+  regroup(ctx, g, 'reload');
+  log(ctx, 'info', 'group added', { group: g.name, count: g.desired, revision: g.revision });
+}
+
+function sameSpec(a: GroupSpec, b: GroupSpec): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}

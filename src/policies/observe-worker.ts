@@ -1,0 +1,100 @@
+import { log } from './log.ts';
+import { demote, forget, kill, markReady } from './membership.ts';
+import { completeSlot, isFailure, scheduleRestart, shouldRestart } from './restart.ts';
+import { abortGroupRoll } from './rollout.ts';
+import type { Ctx, GroupState, WorkerRecord } from './state.ts';
+import type { EngineEvent, WorkerId } from './types.ts';
+
+/**
+ * Worker lifecycle events. Each only updates what is observed (and records intents); the group is then marked
+ * for reconcile, which decides what to fork or drain. Events about workers the engine does not know (already
+ * exited, never forked, made up) are ignored, as are repeats.
+ */
+
+type WorkerEvent = Extract<
+  EngineEvent,
+  {
+    type:
+      | 'worker-forked'
+      | 'worker-online'
+      | 'worker-listening'
+      | 'worker-ready'
+      | 'worker-exited'
+      | 'heartbeat-missed'
+      | 'memory-over-limit';
+  }
+>;
+
+export function observeWorker(ctx: Ctx, event: WorkerEvent): void {
+  const found = lookup(ctx, event.worker);
+  if (found === undefined) return;
+  const [g, w] = found;
+  switch (event.type) {
+    case 'worker-forked':
+      if (w.pid === null) w.pid = event.pid;
+      return;
+    case 'worker-online':
+      return; // a process, not yet a server: readiness is 'listening' or 'ready'
+    case 'worker-listening':
+    case 'worker-ready': {
+      const wanted = g.spec.ready.on === 'listening' ? 'worker-listening' : 'worker-ready';
+      if (event.type !== wanted || w.ready || w.place === 'draining' || w.intent !== null) return;
+      markReady(ctx, g, w);
+      ctx.dirty.add(g);
+      return;
+    }
+    case 'worker-exited':
+      onExit(ctx, g, w, event.code, event.signal);
+      return;
+    case 'heartbeat-missed':
+      if (w.place === 'draining' || w.intent !== null) return;
+      log(ctx, 'warn', 'heartbeat missed', { group: g.name, index: w.index, worker: w.id });
+      kill(ctx, g, w, 'heartbeat');
+      ctx.dirty.add(g);
+      return;
+    case 'memory-over-limit':
+      if (w.place !== 'current' || w.intent !== null || ctx.state.shutdown !== null) return;
+      w.replace = true;
+      demote(g, w, 'memory');
+      log(ctx, 'warn', 'memory over limit', {
+        group: g.name,
+        index: w.index,
+        worker: w.id,
+        rssBytes: event.rssBytes,
+      });
+      ctx.dirty.add(g);
+      return;
+  }
+}
+
+function onExit(ctx: Ctx, g: GroupState, w: WorkerRecord, code: number | null, signal: string | null): void {
+  const place = w.place;
+  forget(ctx, g, w);
+  ctx.dirty.add(g);
+  const failure = isFailure(g.spec, w.intent, code, signal);
+  log(ctx, failure ? 'warn' : 'info', 'worker exited', {
+    group: g.name,
+    index: w.index,
+    worker: w.id,
+    code,
+    signal,
+    intent: w.intent,
+    failure,
+  });
+  // Only a current worker owns a slot: draining and old workers are replaced by reconcile, never respawned.
+  if (place !== 'current' || ctx.state.shutdown !== null || g.status === 'removing') return;
+  if (failure && g.roll !== null) {
+    abortGroupRoll(ctx, g, w.intent === null ? 'crashed' : w.intent);
+    return;
+  }
+  if (g.status === 'failed') return;
+  if (shouldRestart(g.spec, failure)) scheduleRestart(ctx, g, w);
+  else completeSlot(ctx, g, w);
+}
+
+function lookup(ctx: Ctx, id: WorkerId): [GroupState, WorkerRecord] | undefined {
+  const w = ctx.state.workers.get(id);
+  if (w === undefined) return undefined;
+  const g = ctx.state.groups.get(w.group);
+  return g === undefined ? undefined : [g, w];
+}

@@ -1,0 +1,73 @@
+import { backoffDelay } from './backoff.ts';
+import { failGroup, recordRestart, restartLimitExceeded } from './crash-loop.ts';
+import { log } from './log.ts';
+import { nextRandom } from './random.ts';
+import type { Ctx, GroupState, WorkerRecord } from './state.ts';
+import { setTimer } from './timers.ts';
+import type { GroupSpec, StopReason } from './types.ts';
+
+/**
+ * Whether an exit is a failure. An exit nobody asked for is one, and so is one the engine caused because the
+ * worker misbehaved (ready timeout, missed heartbeat). The exception: exit code 0 without a signal under
+ * `restart.when: 'on-failure'` is a clean finish.
+ */
+export function isFailure(
+  spec: GroupSpec,
+  intent: StopReason | null,
+  code: number | null,
+  signal: string | null,
+): boolean {
+  if (intent === 'ready-timeout' || intent === 'heartbeat') return true;
+  if (intent !== null) return false;
+  return !(spec.restart.when === 'on-failure' && code === 0 && signal === null);
+}
+
+export function shouldRestart(spec: GroupSpec, failure: boolean): boolean {
+  return spec.restart.when === 'always' || (spec.restart.when === 'on-failure' && failure);
+}
+
+/**
+ * A current worker exited unasked: its slot waits in backoff, then the respawn timer frees it for reconcile to
+ * fork. Even a 0 ms delay goes through the timer, so a crash always reads `set-timer respawn` and the fork
+ * always follows a `timer-fired` (and a crash loop with no delay still yields to the primary's event loop).
+ * The attempt counter resets when the crashed worker had been ready for `resetAfterMs`.
+ */
+export function scheduleRestart(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
+  const slot = g.slots[w.index];
+  if (slot === undefined || slot.holder !== null || slot.backoff !== null) return;
+  if (w.readyAt !== null && ctx.now - w.readyAt >= g.spec.restart.resetAfterMs) slot.attempt = 0;
+  const inWindow = recordRestart(g, ctx.now);
+  if (restartLimitExceeded(g, inWindow)) {
+    failGroup(ctx, g, 'crash-loop', true);
+    return;
+  }
+  const attempt = slot.attempt;
+  const delay = backoffDelay(g.spec.backoff, attempt, nextRandom(ctx.state.rng));
+  slot.attempt = attempt + 1;
+  slot.restarts++;
+  slot.backoff = { worker: w.id, since: ctx.now, until: ctx.now + delay };
+  g.backoff.add(w.index);
+  setTimer(ctx, { kind: 'respawn', group: g.name, index: w.index }, ctx.now + delay);
+  log(ctx, 'info', 'restart scheduled', {
+    group: g.name,
+    index: w.index,
+    worker: w.id,
+    attempt,
+    delayMs: delay,
+    restartsInWindow: inWindow,
+  });
+}
+
+/** The slot's worker exited and is not to be restarted: the slot stays empty until the next reload or config. */
+export function completeSlot(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
+  const slot = g.slots[w.index];
+  if (slot === undefined || slot.holder !== null || slot.backoff !== null) return;
+  slot.completed = { worker: w.id, at: ctx.now };
+  g.completed.add(w.index);
+  log(ctx, 'info', 'worker not restarted', {
+    group: g.name,
+    index: w.index,
+    worker: w.id,
+    when: g.spec.restart.when,
+  });
+}

@@ -1,0 +1,201 @@
+import { Heap } from './heap.ts';
+import type { Rng } from './random.ts';
+import type { EngineAction, GroupSpec, StopReason, Timer, WorkerId } from './types.ts';
+
+/**
+ * The engine's owned, mutable state. `step` updates it in place: copying it per event would cost O(workers).
+ *
+ * Per group the engine keeps indexes (sets, counters, heaps) instead of scanning its workers, so handling an
+ * event costs the same with 10 workers as with 10,000.
+ */
+export interface EngineState {
+  readonly rng: Rng;
+  nextWorker: WorkerId;
+  readonly workers: Map<WorkerId, WorkerRecord>;
+  readonly groups: Map<string, GroupState>;
+  /** Every timer the engine has set and not yet seen fire or cancelled: `timer-fired` for any other key is stale. */
+  readonly timers: Map<string, PendingTimer>;
+  rollout: Rollout | null;
+  shutdown: ShutdownState | null;
+}
+
+export interface PendingTimer {
+  readonly timer: Timer;
+  readonly at: number;
+}
+
+/**
+ * A live process the engine knows about (from its `fork` action until its exit).
+ * `place` says how it counts for its group:
+ * - current: of the group's current generation, holding slot `index`;
+ * - old: to be replaced (older generation, or marked, e.g. over its memory limit); drained by reconcile;
+ * - draining: told to stop (`intent` says why); counts for nothing, only waits for its exit.
+ */
+export interface WorkerRecord {
+  readonly id: WorkerId;
+  readonly group: string;
+  readonly index: number;
+  readonly generation: number;
+  readonly revision: string;
+  readonly forkedAt: number;
+  /** Restarts of its slot before this worker was forked (shown in status). */
+  readonly restarts: number;
+  pid: number | null;
+  place: 'current' | 'old' | 'draining';
+  /** Ready and not being killed: only such a worker counts as available. */
+  ready: boolean;
+  readyAt: number | null;
+  /** Why it is being stopped; set BEFORE the drain or kill goes out, so its exit is never taken for a crash. */
+  intent: StopReason | null;
+  /** What its drain will say once it is old. */
+  oldReason: StopReason;
+  /** Marked for replacement (memory): never current again, whatever its generation. */
+  replace: boolean;
+}
+
+/** A position 0..desired-1 of a group: ORCHESTRATOR_WORKER_INDEX, stable across restarts of that slot. */
+export interface Slot {
+  /** The current worker in this slot. */
+  holder: WorkerId | null;
+  /** Waiting for its respawn timer after a crash. */
+  backoff: SlotBackoff | null;
+  /** Its worker exited and is not to be restarted (restart.when), until the next reload or config change. */
+  completed: { readonly worker: WorkerId; readonly at: number } | null;
+  /** Backoff attempt of the next restart (0 = first). */
+  attempt: number;
+  restarts: number;
+  /** Whether the free-slot heap holds an entry for it (avoids duplicates). */
+  queued: boolean;
+}
+
+export interface SlotBackoff {
+  readonly worker: WorkerId;
+  readonly since: number;
+  readonly until: number;
+}
+
+export interface RollState {
+  readonly request: number;
+  /** Where an abort goes back to: the last generation that was not mid-roll. */
+  readonly previousGeneration: number;
+  readonly previousRevision: string;
+  /** The group was `failed` before this roll cleared it; an abort makes it failed again. */
+  readonly wasFailed: boolean;
+}
+
+export interface GroupState {
+  readonly name: string;
+  spec: GroupSpec;
+  /** spec.count, or the scale override until the next config. */
+  desired: number;
+  generation: number;
+  revision: string;
+  /** Highest generation ever issued, so a rolled-back number is never reused. */
+  lastGeneration: number;
+  status: 'active' | 'failed' | 'removing';
+  /** Set once the group is forgotten (removed), for references still held during a step. */
+  removed: boolean;
+  /** Every worker of the group, draining ones included. */
+  readonly members: Set<WorkerId>;
+  readonly current: Set<WorkerId>;
+  readonly old: Set<WorkerId>;
+  readonly oldNotReady: Set<WorkerId>;
+  /** Ready old workers, highest index first (lazy: re-checked when popped). */
+  oldReady: Heap<{ readonly id: WorkerId; readonly index: number }>;
+  readyCurrent: number;
+  readonly slots: Slot[];
+  /** Candidate free slot indexes, lowest first (lazy). */
+  freeSlots: Heap<number>;
+  readonly backoff: Set<number>;
+  readonly completed: Set<number>;
+  /** Times of scheduled restarts; entries before `restartHead` have left the window. */
+  restartTimes: number[];
+  restartHead: number;
+  roll: RollState | null;
+  everReady: boolean;
+  /** A failure was cleared: report `group-recovered` once back at strength. */
+  recovering: boolean;
+}
+
+export type RolloutGroupStatus = 'pending' | 'rolling' | 'finished' | 'aborted' | 'skipped' | 'superseded';
+
+export interface Rollout {
+  readonly request: number;
+  readonly groups: Map<string, RolloutGroupStatus>;
+}
+
+export interface ShutdownState {
+  escalated: boolean;
+  completed: boolean;
+}
+
+/** What one `step` works with: the state, the clock, the actions so far and the groups to reconcile. */
+export interface Ctx {
+  readonly state: EngineState;
+  readonly now: number;
+  readonly out: EngineAction[];
+  readonly dirty: Set<GroupState>;
+}
+
+export function newGroup(name: string, spec: GroupSpec): GroupState {
+  return {
+    name,
+    spec,
+    desired: sanitizeCount(spec.count),
+    generation: 1,
+    revision: spec.revision,
+    lastGeneration: 1,
+    status: 'active',
+    removed: false,
+    members: new Set(),
+    current: new Set(),
+    old: new Set(),
+    oldNotReady: new Set(),
+    oldReady: newOldReadyHeap(),
+    readyCurrent: 0,
+    slots: [],
+    freeSlots: newFreeSlotHeap(),
+    backoff: new Set(),
+    completed: new Set(),
+    restartTimes: [],
+    restartHead: 0,
+    roll: null,
+    everReady: false,
+    recovering: false,
+  };
+}
+
+export function newSlot(): Slot {
+  return { holder: null, backoff: null, completed: null, attempt: 0, restarts: 0, queued: false };
+}
+
+export function newOldReadyHeap(): Heap<{ readonly id: WorkerId; readonly index: number }> {
+  return new Heap((a, b) => a.index > b.index || (a.index === b.index && a.id > b.id));
+}
+
+export function newFreeSlotHeap(): Heap<number> {
+  return new Heap((a, b) => a < b);
+}
+
+/** A count the engine can work with whatever it is given: a non-negative integer. */
+export function sanitizeCount(n: number): number {
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+}
+
+export function nonNegative(n: number): number {
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+}
+
+/** Non-draining workers: the processes that count against maxSurge. */
+export function liveCount(g: GroupState): number {
+  return g.current.size + g.old.size;
+}
+
+export function readyCount(g: GroupState): number {
+  return g.readyCurrent + g.old.size - g.oldNotReady.size;
+}
+
+/** Every slot filled by a ready current worker and nothing left to replace. */
+export function atStrength(g: GroupState): boolean {
+  return g.old.size === 0 && g.readyCurrent === g.desired;
+}

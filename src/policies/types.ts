@@ -1,0 +1,147 @@
+/**
+ * The engine's vocabulary: what it is told (events), what it asks for (actions) and what it needs to know
+ * about each group (specs). Plain data only, so a scenario can be written down, replayed and compared.
+ *
+ * The engine never sees `node:cluster`, a clock or a random source: time comes in as `now` (ms), randomness
+ * as a seed, and everything it wants done comes out as actions the primary carries out.
+ */
+
+export type WorkerId = number;
+export type Signal = 'SIGTERM' | 'SIGKILL';
+
+export type BackoffSpec =
+  | {
+      readonly strategy: 'exponential';
+      readonly initialMs: number;
+      readonly maxMs: number;
+      readonly factor: number;
+      readonly jitter: number;
+    }
+  | {
+      readonly strategy: 'linear';
+      readonly initialMs: number;
+      readonly incrementMs: number;
+      readonly maxMs: number;
+    }
+  | { readonly strategy: 'fixed'; readonly delayMs: number }
+  | { readonly strategy: 'none' };
+
+/** Everything the engine needs about one group: the config's group with `count` resolved to a number. */
+export interface GroupSpec {
+  readonly count: number;
+  /**
+   * Fingerprint of the fields that need new processes to take effect (entry, args, execArgv, env, scheduling).
+   * The engine only compares it: a changed revision rolls the group; the primary maps it to launch options.
+   */
+  readonly revision: string;
+  readonly ready: { readonly on: 'listening' | 'message'; readonly timeoutMs: number };
+  readonly backoff: BackoffSpec;
+  readonly restart: {
+    readonly when: 'always' | 'on-failure' | 'never';
+    readonly maxRestarts: number;
+    readonly windowMs: number;
+    readonly resetAfterMs: number;
+  };
+  readonly reload: {
+    readonly order: number;
+    readonly maxSurge: number;
+    readonly maxUnavailable: number;
+    readonly timeoutMs: number;
+  };
+  readonly shutdown: { readonly timeoutMs: number };
+}
+
+/** Timers are data: the engine names what it waits for, the primary only counts down. */
+export type Timer =
+  | { readonly kind: 'respawn'; readonly group: string; readonly index: number }
+  | { readonly kind: 'ready-timeout'; readonly worker: WorkerId }
+  | { readonly kind: 'kill-deadline'; readonly worker: WorkerId }
+  | { readonly kind: 'reload-deadline'; readonly group: string };
+
+/** Why a worker is being replaced or stopped; recorded on the worker before any action is emitted. */
+export type StopReason =
+  | 'scale-down'
+  | 'reload'
+  | 'rollback'
+  | 'removed'
+  | 'shutdown'
+  | 'memory'
+  | 'heartbeat'
+  | 'ready-timeout'
+  | 'kill-deadline';
+
+export type EngineEvent =
+  /**
+   * A validated config: the desired groups. Groups absent here are drained and removed. Clears scale overrides.
+   * Groups whose `revision` changed are rolled; that rollout's `rollout-finished` carries `request` (default 0).
+   */
+  | {
+      readonly type: 'config-applied';
+      readonly groups: Readonly<Record<string, GroupSpec>>;
+      readonly request?: number;
+    }
+  | { readonly type: 'worker-forked'; readonly worker: WorkerId; readonly pid: number }
+  | { readonly type: 'worker-online'; readonly worker: WorkerId }
+  | { readonly type: 'worker-listening'; readonly worker: WorkerId }
+  /** The worker called `ready()`. */
+  | { readonly type: 'worker-ready'; readonly worker: WorkerId }
+  | {
+      readonly type: 'worker-exited';
+      readonly worker: WorkerId;
+      readonly code: number | null;
+      readonly signal: string | null;
+    }
+  /** `key` is `timerKey(timer)` of a `set-timer` action; stale or cancelled keys are ignored. */
+  | { readonly type: 'timer-fired'; readonly key: string }
+  /** Roll these groups (all groups when empty). `request` comes back in the matching `rollout-*` outcome. */
+  | { readonly type: 'reload-requested'; readonly groups: readonly string[]; readonly request: number }
+  /** Sets counts until the next `config-applied`. */
+  | { readonly type: 'scale-requested'; readonly counts: Readonly<Record<string, number>> }
+  | { readonly type: 'shutdown-requested' }
+  | { readonly type: 'heartbeat-missed'; readonly worker: WorkerId }
+  | { readonly type: 'memory-over-limit'; readonly worker: WorkerId; readonly rssBytes: number };
+
+export type Outcome =
+  | { readonly kind: 'group-ready'; readonly group: string }
+  | { readonly kind: 'group-failed'; readonly group: string; readonly reason: string }
+  | { readonly kind: 'group-recovered'; readonly group: string }
+  | { readonly kind: 'group-removed'; readonly group: string }
+  | { readonly kind: 'reload-finished'; readonly group: string; readonly request: number }
+  | {
+      readonly kind: 'reload-aborted';
+      readonly group: string;
+      readonly request: number;
+      readonly reason: string;
+    }
+  /** The whole request is over: `ok` false when any group aborted, was superseded or was skipped. */
+  | {
+      readonly kind: 'rollout-finished';
+      readonly request: number;
+      readonly ok: boolean;
+      readonly groups: Readonly<Record<string, 'finished' | 'aborted' | 'skipped' | 'superseded'>>;
+    }
+  | { readonly kind: 'shutdown-complete' };
+
+export type EngineAction =
+  /** Start a worker. `id` is assigned by the engine, so its intent is known before the process exists. */
+  | {
+      readonly type: 'fork';
+      readonly worker: WorkerId;
+      readonly group: string;
+      readonly index: number;
+      readonly generation: number;
+      readonly revision: string;
+    }
+  /** Ask the worker to drain gracefully; always paired with a `kill-deadline` timer. */
+  | { readonly type: 'drain'; readonly worker: WorkerId; readonly reason: StopReason }
+  | { readonly type: 'kill'; readonly worker: WorkerId; readonly signal: Signal; readonly reason: StopReason }
+  /** `at` is absolute time in the engine's clock (same unit as `now`). Re-setting a key replaces it. */
+  | { readonly type: 'set-timer'; readonly key: string; readonly timer: Timer; readonly at: number }
+  | { readonly type: 'cancel-timer'; readonly key: string }
+  | { readonly type: 'report'; readonly outcome: Outcome }
+  | {
+      readonly type: 'log';
+      readonly level: 'debug' | 'info' | 'warn' | 'error';
+      readonly msg: string;
+      readonly fields?: Readonly<Record<string, string | number | boolean | null>>;
+    };

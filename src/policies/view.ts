@@ -1,0 +1,97 @@
+import type { EngineState, GroupState, WorkerRecord } from './state.ts';
+import type { WorkerId } from './types.ts';
+
+export type GroupViewState =
+  | 'starting'
+  | 'running'
+  | 'reloading'
+  | 'degraded'
+  | 'failed'
+  | 'stopping'
+  | 'stopped';
+export type WorkerViewState = 'starting' | 'ready' | 'draining' | 'backoff' | 'stopped';
+
+export interface WorkerView {
+  /** For a slot in backoff or stopped: the worker that last held it. */
+  readonly id: WorkerId;
+  readonly pid: number | null;
+  readonly index: number;
+  readonly generation: number;
+  readonly state: WorkerViewState;
+  readonly restarts: number;
+  /** Engine clock, ms: when the worker was forked; for a slot in backoff or stopped, when it got there. */
+  readonly startedAt: number;
+}
+
+export interface GroupView {
+  readonly name: string;
+  readonly state: GroupViewState;
+  readonly desired: number;
+  readonly workers: readonly WorkerView[];
+}
+
+/** The status of every group, workers by index. O(workers): for `status`, not for every event. */
+export function describe(state: EngineState): GroupView[] {
+  const views: GroupView[] = [];
+  for (const g of state.groups.values()) {
+    const workers: WorkerView[] = [];
+    for (const id of g.members) {
+      const w = state.workers.get(id);
+      if (w !== undefined) workers.push(workerView(w));
+    }
+    for (const index of g.backoff) {
+      const slot = g.slots[index];
+      if (slot?.backoff == null) continue;
+      const base = {
+        id: slot.backoff.worker,
+        pid: null,
+        index,
+        generation: g.generation,
+        restarts: slot.restarts,
+      };
+      workers.push({ ...base, state: 'backoff', startedAt: slot.backoff.since });
+    }
+    for (const index of g.completed) {
+      const slot = g.slots[index];
+      if (slot?.completed == null) continue;
+      const base = {
+        id: slot.completed.worker,
+        pid: null,
+        index,
+        generation: g.generation,
+        restarts: slot.restarts,
+      };
+      workers.push({ ...base, state: 'stopped', startedAt: slot.completed.at });
+    }
+    workers.sort((a, b) => a.index - b.index || a.id - b.id);
+    views.push({ name: g.name, state: groupState(state, g), desired: g.desired, workers });
+  }
+  return views;
+}
+
+/** Shutdown was requested, every worker has exited and no timer is left. */
+export function isShutdownComplete(state: EngineState): boolean {
+  return state.shutdown !== null && state.workers.size === 0 && state.timers.size === 0;
+}
+
+function workerView(w: WorkerRecord): WorkerView {
+  const viewState: WorkerViewState = w.place === 'draining' ? 'draining' : w.ready ? 'ready' : 'starting';
+  return {
+    id: w.id,
+    pid: w.pid,
+    index: w.index,
+    generation: w.generation,
+    state: viewState,
+    restarts: w.restarts,
+    startedAt: w.forkedAt,
+  };
+}
+
+function groupState(state: EngineState, g: GroupState): GroupViewState {
+  if (state.shutdown !== null) return g.members.size === 0 ? 'stopped' : 'stopping';
+  if (g.status === 'removing') return 'stopping';
+  if (g.status === 'failed') return 'failed';
+  if (g.roll !== null) return 'reloading';
+  if (!g.everReady) return 'starting';
+  return g.readyCurrent < g.desired ? 'degraded' : 'running';
+}

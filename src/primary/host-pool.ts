@@ -1,0 +1,35 @@
+import { createLocalHost } from './hosts/local-host.ts';
+import { createRemoteHost } from './hosts/remote-host.ts';
+import type { ClusterHost, HostListener, Scheduling } from './hosts/types.ts';
+
+export interface HostPool {
+  /** The host for a scheduling policy, started on first use. */
+  for(scheduling: Scheduling): ClusterHost;
+  close(): Promise<void>;
+}
+
+/**
+ * One cluster host per scheduling policy in use. Round-robin, the default and by far the most common,
+ * runs in this process, so a config with only round-robin groups costs no extra process; the first
+ * `os` group starts a helper primary process for that policy.
+ */
+export function createHostPool(preload: string, listener: HostListener): HostPool {
+  const hosts = new Map<Scheduling, ClusterHost>();
+  return {
+    for(scheduling) {
+      let host = hosts.get(scheduling);
+      if (!host) {
+        host =
+          scheduling === 'round-robin'
+            ? createLocalHost(scheduling, preload, listener)
+            : createRemoteHost(scheduling, preload, listener);
+        hosts.set(scheduling, host);
+      }
+      return host;
+    },
+    async close() {
+      await Promise.all([...hosts.values()].map((host) => host.close()));
+      hosts.clear();
+    },
+  };
+}

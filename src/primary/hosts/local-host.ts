@@ -1,0 +1,84 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Signal, WorkerId } from '../../policies/types.ts';
+import { isWorkerMessage, type PrimaryMessage } from '../../worker/protocol.ts';
+import type { ClusterHost, ForkRequest, HostListener, Scheduling } from './types.ts';
+
+/**
+ * The node:cluster primary of this process. There can be only one per process, and its scheduling policy
+ * is fixed by the first one created.
+ */
+export function createLocalHost(
+  scheduling: Scheduling,
+  preload: string,
+  listener: HostListener,
+): ClusterHost {
+  if (!cluster.isPrimary) throw new Error('a cluster host must run in a primary process');
+  // Must be set before the first fork: node:cluster reads it once, in its first setupPrimary().
+  cluster.schedulingPolicy = scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
+  const workers = new Map<WorkerId, Worker>();
+
+  const fork = (request: ForkRequest): void => {
+    const id = request.worker;
+    cluster.setupPrimary({
+      exec: request.entry,
+      args: [...request.args],
+      execArgv: ['--import', preload, ...request.execArgv],
+      silent: true,
+    });
+    let worker: Worker;
+    try {
+      worker = cluster.fork(request.env);
+    } catch {
+      listener({ type: 'exit', worker: id, code: null, signal: null });
+      return;
+    }
+    workers.set(id, worker);
+    // Listeners are attached before the event loop turns, so no cluster event of this worker can be missed.
+    const pid = worker.process.pid;
+    if (pid !== undefined) listener({ type: 'forked', worker: id, pid });
+    const stdout = worker.process.stdout;
+    const stderr = worker.process.stderr;
+    if (stdout) listener({ type: 'output', worker: id, fd: 'stdout', stream: stdout });
+    if (stderr) listener({ type: 'output', worker: id, fd: 'stderr', stream: stderr });
+    worker.on('online', () => listener({ type: 'online', worker: id }));
+    worker.on('listening', () => listener({ type: 'listening', worker: id }));
+    worker.on('message', (message: unknown) => {
+      if (isWorkerMessage(message)) listener({ type: 'message', worker: id, message });
+    });
+    // A worker that fails to spawn emits 'error' then 'exit'; the exit is what the engine needs.
+    worker.on('error', () => {});
+    worker.on('exit', (code, signal) => {
+      workers.delete(id);
+      listener({ type: 'exit', worker: id, code: code ?? null, signal: signal ?? null });
+    });
+  };
+
+  const send = (id: WorkerId, message: PrimaryMessage): void => {
+    const worker = workers.get(id);
+    if (!worker?.isConnected()) return;
+    // A send can race with the worker's own exit; the exit event is what counts, so errors are dropped.
+    worker.send(message, (error: Error | null) => void error);
+  };
+
+  const kill = (id: WorkerId, signal: Signal): void => {
+    const pid = workers.get(id)?.process.pid;
+    if (pid === undefined) return;
+    try {
+      // Not worker.kill(): that disconnects first and waits; the engine already recorded why it kills.
+      process.kill(pid, signal);
+    } catch {
+      // Already gone: its exit event follows.
+    }
+  };
+
+  const close = async (): Promise<void> => {
+    for (const id of workers.keys()) kill(id, 'SIGKILL');
+    await Promise.all(
+      [...workers.values()].map(
+        (w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))),
+      ),
+    );
+  };
+
+  return { scheduling, fork, send, kill, close };
+}

@@ -1,0 +1,50 @@
+import type { Readable } from 'node:stream';
+import type { Signal, WorkerId } from '../../policies/types.ts';
+import type { PrimaryMessage, WorkerMessage } from '../../worker/protocol.ts';
+
+export type Scheduling = 'round-robin' | 'os';
+
+/** Everything needed to start one worker process. */
+export interface ForkRequest {
+  readonly worker: WorkerId;
+  readonly entry: string;
+  readonly args: readonly string[];
+  readonly execArgv: readonly string[];
+  /** Merged over the primary's environment by node:cluster. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** What a host reports about the workers it started; the supervisor turns these into engine events. */
+export type HostEvent =
+  | { readonly type: 'forked'; readonly worker: WorkerId; readonly pid: number }
+  | { readonly type: 'online'; readonly worker: WorkerId }
+  | { readonly type: 'listening'; readonly worker: WorkerId }
+  | { readonly type: 'message'; readonly worker: WorkerId; readonly message: WorkerMessage }
+  | {
+      readonly type: 'exit';
+      readonly worker: WorkerId;
+      readonly code: number | null;
+      readonly signal: string | null;
+    }
+  /** A worker's stdout/stderr; `stream` ends when the worker's pipe closes. */
+  | {
+      readonly type: 'output';
+      readonly worker: WorkerId;
+      readonly fd: 'stdout' | 'stderr';
+      readonly stream: Readable;
+    };
+
+export type HostListener = (event: HostEvent) => void;
+
+/**
+ * A node:cluster primary with one scheduling policy. Node freezes `cluster.schedulingPolicy` at the first
+ * fork, so each policy in use gets its own host: round-robin runs in the main process, `os` in a helper process.
+ */
+export interface ClusterHost {
+  readonly scheduling: Scheduling;
+  fork(request: ForkRequest): void;
+  send(worker: WorkerId, message: PrimaryMessage): void;
+  kill(worker: WorkerId, signal: Signal): void;
+  /** Stops the host once its workers are gone; kills any that are left. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,94 @@
+import { resolveCount } from '../config/count.ts';
+import { groupRevision } from '../config/diff.ts';
+import type { ClusterConfig, GroupConfig } from '../config/schema.ts';
+import type { GroupSpec } from '../policies/types.ts';
+import type { HealthLimits } from './health-watch.ts';
+import type { Scheduling } from './hosts/types.ts';
+
+/** How to start a worker of one group at one revision. */
+export interface Launch {
+  readonly entry: string;
+  readonly args: readonly string[];
+  readonly execArgv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly scheduling: Scheduling;
+}
+
+/**
+ * How many past revisions of a group are kept. A rollback forks the revision before the current one, and
+ * workers of older revisions may still be draining; anything older than this is never forked again.
+ */
+const REVISIONS_KEPT = 4;
+
+/**
+ * The shell's side of the config: the engine knows a group's revision only as an opaque string, and this
+ * table maps it back to the settings to fork with.
+ */
+export class LaunchTable {
+  readonly #launches = new Map<string, Map<string, Launch>>();
+  readonly #health = new Map<string, HealthLimits>();
+  readonly #drainTimeout = new Map<string, number>();
+
+  /** Records the config's launch settings and returns the engine's view of each group. */
+  apply(config: ClusterConfig): Record<string, GroupSpec> {
+    const specs: Record<string, GroupSpec> = {};
+    for (const [name, group] of Object.entries(config.groups)) {
+      const revision = groupRevision(group);
+      this.#remember(name, revision, group);
+      this.#health.set(name, group.health);
+      this.#drainTimeout.set(name, group.shutdown.timeoutMs);
+      specs[name] = toGroupSpec(group, revision);
+    }
+    for (const name of this.#health.keys()) {
+      // A removed group's workers are draining right now: they keep their deadline, not their health checks.
+      if (!Object.hasOwn(config.groups, name)) this.#health.delete(name);
+    }
+    return specs;
+  }
+
+  get(group: string, revision: string): Launch | undefined {
+    return this.#launches.get(group)?.get(revision);
+  }
+
+  health(group: string): HealthLimits | undefined {
+    return this.#health.get(group);
+  }
+
+  /** The group's `shutdown.timeoutMs`, after which the engine kills a draining worker. */
+  drainTimeout(group: string): number | undefined {
+    return this.#drainTimeout.get(group);
+  }
+
+  #remember(name: string, revision: string, group: GroupConfig): void {
+    let revisions = this.#launches.get(name);
+    if (!revisions) {
+      revisions = new Map();
+      this.#launches.set(name, revisions);
+    }
+    // Re-inserting moves the revision to the end: the map's order is least to most recently applied.
+    revisions.delete(revision);
+    revisions.set(revision, {
+      entry: group.entry,
+      args: group.args,
+      execArgv: group.execArgv,
+      env: group.env,
+      scheduling: group.scheduling,
+    });
+    for (const oldest of revisions.keys()) {
+      if (revisions.size <= REVISIONS_KEPT) break;
+      revisions.delete(oldest);
+    }
+  }
+}
+
+export function toGroupSpec(group: GroupConfig, revision: string): GroupSpec {
+  return {
+    count: resolveCount(group.count),
+    revision,
+    ready: group.ready,
+    backoff: group.backoff,
+    restart: group.restart,
+    reload: group.reload,
+    shutdown: group.shutdown,
+  };
+}

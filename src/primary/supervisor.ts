@@ -1,0 +1,234 @@
+import type { ClusterConfig } from '../config/schema.ts';
+import { createEngine, step } from '../policies/engine.ts';
+import type { EngineAction, EngineEvent, Outcome, WorkerId } from '../policies/types.ts';
+import { describe, type GroupView } from '../policies/view.ts';
+import { ENV_GROUP, ENV_WORKER_ID, ENV_WORKER_INDEX } from '../worker/protocol.ts';
+import { monotonicNow } from './clock.ts';
+import { createHealthWatch } from './health-watch.ts';
+import { createHostPool } from './host-pool.ts';
+import type { HostEvent } from './hosts/types.ts';
+import { LaunchTable } from './launch-table.ts';
+import type { PrimaryLogger } from './logging/logger.ts';
+import { pipeWorkerOutput } from './logging/worker-output.ts';
+import { createTimers } from './timers.ts';
+import { WorkerRegistry } from './worker-registry.ts';
+
+export interface SupervisorOptions {
+  readonly logger: PrimaryLogger;
+  /** The worker runtime module loaded into every worker with `--import`. */
+  readonly preload: string;
+  readonly seed?: number;
+  /** How long a draining worker keeps idle keep-alive sockets open (see the worker runtime). */
+  readonly keepAliveGraceMs?: number;
+  /** How long an exit waits for the worker's last output lines before the engine hears of it. */
+  readonly outputFlushMs?: number;
+  readonly now?: () => number;
+}
+
+export interface Supervisor {
+  /** Applies a validated config: the engine adds, removes, scales or rolls groups as the diff says. */
+  apply(config: ClusterConfig): void;
+  /** Rolls the given groups (all when empty); returns the request number echoed in `rollout-finished`. */
+  reload(groups: readonly string[]): number;
+  scale(counts: Readonly<Record<string, number>>): void;
+  /** First call drains everything; a second one kills every worker at once. */
+  shutdown(): void;
+  onOutcome(listener: (outcome: Outcome) => void): () => void;
+  groups(): GroupView[];
+  /** Stops the helper hosts and timers; call after `shutdown-complete`. */
+  close(): Promise<void>;
+}
+
+/**
+ * The imperative shell around the pure engine: it feeds the engine events (from node:cluster, timers and
+ * the operator) one at a time, and carries out the actions the engine returns. All policy lives in the
+ * engine; this file only translates.
+ */
+export function createSupervisor(options: SupervisorOptions): Supervisor {
+  const { logger, preload } = options;
+  const log = logger.log;
+  const now = options.now ?? monotonicNow;
+  const keepAliveGraceMs = options.keepAliveGraceMs ?? 1000;
+  const outputFlushMs = options.outputFlushMs ?? 1000;
+
+  let state = createEngine(options.seed ?? Date.now() >>> 0);
+  const queue: EngineEvent[] = [];
+  let stepping = false;
+  const listeners = new Set<(outcome: Outcome) => void>();
+  const launches = new LaunchTable();
+  const registry = new WorkerRegistry();
+  let nextRequest = 1;
+
+  // Events raised while actions run (a fork reports `forked` synchronously) wait their turn, so the
+  // engine always sees one event at a time, in order.
+  const dispatch = (event: EngineEvent): void => {
+    queue.push(event);
+    if (stepping) return;
+    stepping = true;
+    try {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const result = step(state, next, now());
+        state = result.state;
+        for (const action of result.actions) execute(action);
+      }
+    } finally {
+      stepping = false;
+    }
+  };
+
+  const timers = createTimers(now, (key) => dispatch({ type: 'timer-fired', key }));
+  const hosts = createHostPool(preload, (event) => onHostEvent(event));
+  const health = createHealthWatch({
+    now,
+    registry,
+    limits: (group) => launches.health(group),
+    missed: (worker) => dispatch({ type: 'heartbeat-missed', worker }),
+    overMemory: (worker, rssBytes) => dispatch({ type: 'memory-over-limit', worker, rssBytes }),
+  });
+
+  const execute = (action: EngineAction): void => {
+    switch (action.type) {
+      case 'fork': {
+        const launch = launches.get(action.group, action.revision);
+        if (!launch) {
+          // Cannot happen while the table keeps every revision a live worker or rollback can need.
+          log.error({ group: action.group, revision: action.revision }, 'no launch settings for revision');
+          queueMicrotask(() =>
+            dispatch({ type: 'worker-exited', worker: action.worker, code: null, signal: null }),
+          );
+          return;
+        }
+        const host = hosts.for(launch.scheduling);
+        registry.add(action.worker, { host, group: action.group, index: action.index });
+        host.fork({
+          worker: action.worker,
+          entry: launch.entry,
+          args: launch.args,
+          execArgv: launch.execArgv,
+          env: {
+            ...launch.env,
+            [ENV_GROUP]: action.group,
+            [ENV_WORKER_INDEX]: String(action.index),
+            [ENV_WORKER_ID]: String(action.worker),
+          },
+        });
+        return;
+      }
+      case 'drain': {
+        const entry = registry.get(action.worker);
+        if (!entry) return;
+        // The worker budgets its drain inside the deadline after which the engine kills it.
+        const timeoutMs = launches.drainTimeout(entry.group);
+        entry.host.send(action.worker, {
+          orchestrator: 'drain',
+          graceMs: keepAliveGraceMs,
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        });
+        return;
+      }
+      case 'kill':
+        registry.get(action.worker)?.host.kill(action.worker, action.signal);
+        return;
+      case 'set-timer':
+        timers.set(action.key, action.at);
+        return;
+      case 'cancel-timer':
+        timers.cancel(action.key);
+        return;
+      case 'report':
+        for (const listener of listeners) listener(action.outcome);
+        return;
+      case 'log':
+        log[action.level](action.fields ?? {}, action.msg);
+        return;
+    }
+  };
+
+  const onHostEvent = (event: HostEvent): void => {
+    const entry = registry.get(event.worker);
+    if (!entry) return;
+    switch (event.type) {
+      case 'forked':
+        entry.pid = event.pid;
+        dispatch({ type: 'worker-forked', worker: event.worker, pid: event.pid });
+        return;
+      case 'online':
+        dispatch({ type: 'worker-online', worker: event.worker });
+        return;
+      case 'listening':
+        health.arm(event.worker);
+        dispatch({ type: 'worker-listening', worker: event.worker });
+        return;
+      case 'message':
+        if (event.message.orchestrator === 'ready') {
+          health.arm(event.worker);
+          dispatch({ type: 'worker-ready', worker: event.worker });
+        }
+        if (event.message.orchestrator === 'heartbeat') health.beat(event.worker, event.message.rss);
+        return;
+      case 'output':
+        entry.output.push(
+          pipeWorkerOutput(
+            logger,
+            { stream: event.stream, fd: event.fd },
+            {
+              group: entry.group,
+              index: entry.index,
+              pid: entry.pid ?? 0,
+              worker: event.worker,
+            },
+          ),
+        );
+        return;
+      case 'exit':
+        void exited(event.worker, event.code, event.signal);
+        return;
+    }
+  };
+
+  // The engine hears of an exit only after the worker's last lines are logged (bounded), so a crash's
+  // stack trace comes before the line that says the worker died.
+  const exited = async (worker: WorkerId, code: number | null, signal: string | null): Promise<void> => {
+    const entry = registry.get(worker);
+    if (entry) {
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(entry.output),
+        new Promise((resolve) => {
+          timeout = setTimeout(resolve, outputFlushMs);
+        }),
+      ]);
+      clearTimeout(timeout);
+      registry.delete(worker);
+    }
+    dispatch({ type: 'worker-exited', worker, code, signal });
+  };
+
+  return {
+    apply(config) {
+      const specs = launches.apply(config);
+      dispatch({ type: 'config-applied', groups: specs });
+    },
+    reload(groups) {
+      const request = nextRequest++;
+      dispatch({ type: 'reload-requested', groups: [...groups], request });
+      return request;
+    },
+    scale(counts) {
+      dispatch({ type: 'scale-requested', counts });
+    },
+    shutdown() {
+      dispatch({ type: 'shutdown-requested' });
+    },
+    onOutcome(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    groups: () => describe(state),
+    async close() {
+      health.stop();
+      timers.cancelAll();
+      await hosts.close();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { WorkerId } from '../policies/types.ts';
+import type { ClusterHost } from './hosts/types.ts';
+
+/** What the shell must remember about a live worker process; its lifecycle state is the engine's. */
+export interface WorkerEntry {
+  readonly host: ClusterHost;
+  readonly group: string;
+  readonly index: number;
+  pid: number | null;
+  /** Engine-clock time of the last heartbeat (or of the moment watching began); null until then. */
+  lastBeatAt: number | null;
+  /** Set once a missed heartbeat or the memory limit has been reported, so each is reported once. */
+  beatMissed: boolean;
+  overMemory: boolean;
+  rss: number;
+  /** Settles when the worker's stdout/stderr have been read to the end. */
+  readonly output: Promise<void>[];
+}
+
+export class WorkerRegistry {
+  readonly #entries = new Map<WorkerId, WorkerEntry>();
+
+  add(id: WorkerId, init: Pick<WorkerEntry, 'host' | 'group' | 'index'>): WorkerEntry {
+    const entry: WorkerEntry = {
+      ...init,
+      pid: null,
+      lastBeatAt: null,
+      beatMissed: false,
+      overMemory: false,
+      rss: 0,
+      output: [],
+    };
+    this.#entries.set(id, entry);
+    return entry;
+  }
+
+  get(id: WorkerId): WorkerEntry | undefined {
+    return this.#entries.get(id);
+  }
+
+  delete(id: WorkerId): void {
+    this.#entries.delete(id);
+  }
+
+  entries(): IterableIterator<[WorkerId, WorkerEntry]> {
+    return this.#entries.entries();
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}

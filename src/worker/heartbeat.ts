@@ -1,0 +1,46 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { WorkerMessage } from './protocol.ts';
+
+type Heartbeat = Extract<WorkerMessage, { orchestrator: 'heartbeat' }>;
+
+export interface HeartbeatOptions {
+  readonly intervalMs: number;
+  readonly send: (beat: Heartbeat) => void;
+}
+
+/** Sampling resolution of the loop-delay histogram: fine enough to see a 20 ms stall, cheap enough to run always. */
+const RESOLUTION_MS = 10;
+
+/**
+ * Sends a heartbeat every `intervalMs` from an unref'd timer and returns a function that stops it.
+ *
+ * The beat comes from the worker's own event loop on purpose: a loop blocked by the app sends nothing, and
+ * that silence is what the primary's `health.heartbeatTimeoutMs` detects.
+ *
+ * `loopDelayMs` is the worse of two views. The histogram's mean delay since the previous beat (its samples
+ * include the resolution, so an idle loop reads ~10 ms: that is subtracted) sees every stall between beats,
+ * but measured here it can miss a stall that ends just before the beat. The beat's own lateness catches
+ * that one: a beat due at t=1000 that runs at t=1180 reports at least 180.
+ */
+export function startHeartbeat({ intervalMs, send }: HeartbeatOptions): () => void {
+  const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  histogram.enable();
+  let due = performance.now() + intervalMs;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const lateness = Math.max(0, now - due);
+    due = now + intervalMs;
+    const meanExcess = histogram.count > 0 ? histogram.mean / 1e6 - RESOLUTION_MS : 0;
+    histogram.reset();
+    send({
+      orchestrator: 'heartbeat',
+      rss: process.memoryUsage.rss(),
+      loopDelayMs: Math.max(0, meanExcess, lateness),
+    });
+  }, intervalMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    histogram.disable();
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * State shared by every copy of the worker runtime loaded in one process.
+ *
+ * The primary loads the preload from its own install path while the app imports
+ * `cluster-orchestrator/worker` through its own `node_modules`: those can be two module instances of the same
+ * code. Module-level variables would then give the app a hooks list the drain never reads. A `Symbol.for` key on
+ * `globalThis` is the one place both instances resolve to the same object.
+ */
+
+export type ShutdownHook = () => void | Promise<void>;
+
+export type RuntimePhase = 'running' | 'draining';
+
+export interface RuntimeState {
+  /** `onShutdown` hooks in registration order; the drain runs them after the servers have closed. */
+  readonly hooks: ShutdownHook[];
+  phase: RuntimePhase;
+  /** Set by the preload once it has wired heartbeats, signals and the drain message; guards a double install. */
+  installed: boolean;
+}
+
+const KEY = Symbol.for('cluster-orchestrator.worker');
+
+type Holder = { [KEY]?: RuntimeState };
+
+export function runtimeState(): RuntimeState {
+  const holder = globalThis as Holder;
+  holder[KEY] ??= { hooks: [], phase: 'running', installed: false };
+  return holder[KEY];
+}

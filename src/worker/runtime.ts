@@ -1,0 +1,58 @@
+import { type DrainPlan, drainWorker } from './drain.ts';
+import { startHeartbeat } from './heartbeat.ts';
+import { sendToPrimary } from './ipc.ts';
+import { HEARTBEAT_INTERVAL_MS, isPrimaryMessage } from './protocol.ts';
+import { runtimeState } from './runtime-state.ts';
+import { createServerRegistry } from './server-registry.ts';
+import { settleWithin } from './timeouts.ts';
+
+/**
+ * What a SIGTERM/SIGINT sent straight to the worker drains with: the contract's default `shutdown.timeoutMs`
+ * and the primary's usual grace.
+ */
+export const SIGNAL_DRAIN: DrainPlan = { graceMs: 1000, timeoutMs: 10_000 };
+/** Used when a `drain` message has no `timeoutMs`: the contract's default `shutdown.timeoutMs`. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DRAINED_SEND_BOUND_MS = 1000;
+
+function warn(line: string): void {
+  process.stderr.write(`cluster-orchestrator: ${line}\n`);
+}
+
+/**
+ * Wires the runtime into this worker: heartbeats, server tracking, the `drain` message and the signals.
+ * Idempotent, per process (the guard lives in the shared state).
+ *
+ * Losing the primary needs nothing here: a `node:cluster` worker already exits when its IPC channel closes
+ * unexpectedly, and nothing below keeps it from doing so.
+ */
+export function installRuntime(): void {
+  const state = runtimeState();
+  if (state.installed) return;
+  state.installed = true;
+
+  const registry = createServerRegistry();
+  startHeartbeat({ intervalMs: HEARTBEAT_INTERVAL_MS, send: (beat) => void sendToPrimary(beat) });
+
+  const drainAndExit = async (plan: DrainPlan): Promise<void> => {
+    if (state.phase !== 'running') return;
+    state.phase = 'draining';
+    await drainWorker(plan, { servers: registry.servers(), hooks: state.hooks, warn });
+    await settleWithin(sendToPrimary({ orchestrator: 'drained' }), DRAINED_SEND_BOUND_MS);
+    process.exit(0);
+  };
+
+  process.on('message', (message: unknown) => {
+    if (!isPrimaryMessage(message)) return;
+    void drainAndExit({ graceMs: message.graceMs, timeoutMs: message.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  });
+
+  // Registered before the app runs, so ours is the first listener: any other one is the app's, and an app
+  // that handles the signal itself keeps doing so (`process.once` listeners still count when ours runs).
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) > 1) return;
+      void drainAndExit(SIGNAL_DRAIN);
+    });
+  }
+}

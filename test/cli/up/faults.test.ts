@@ -1,0 +1,147 @@
+import { createServer } from 'node:net';
+import { expect } from 'chai';
+import { app } from '../../helpers/cluster-dir.ts';
+import { useCluster } from '../../helpers/cluster-fixture.ts';
+import { freePort } from '../../helpers/free-port.ts';
+import { eventually, getJson, getText } from '../../helpers/load.ts';
+
+const fastCrashLoop = {
+  backoff: { strategy: 'fixed', delayMs: 50 },
+  restart: { maxRestarts: 3, windowMs: 60_000 },
+};
+
+describe('orchestrator up: faults', function () {
+  this.timeout(60_000);
+  const cluster = useCluster();
+
+  it('refuses a config whose entry does not exist, before forking anything', async () => {
+    const up = cluster.start({ groups: { web: { entry: './missing.js' } } });
+    const { code } = await up.exited;
+    expect(code).to.equal(1);
+    expect(up.raw.join('\n')).to.match(/groups\.web\.entry/);
+  });
+
+  it('gives up on a group that crashes at start-up while the other group keeps serving', async () => {
+    const port = await freePort();
+    const up = cluster.start({
+      groups: {
+        web: { entry: app('http-info.ts'), count: 2, env: { PORT: String(port) } },
+        broken: { entry: app('crash-at-start.ts'), count: 1, ...fastCrashLoop },
+      },
+    });
+    await up.waitForMessage('group failed: no more restarts', 30_000);
+
+    expect((await getJson(`http://127.0.0.1:${port}/`)).group).to.equal('web');
+    expect(up.child.exitCode).to.equal(null);
+    // The crashing worker's last words were logged, tagged with its group.
+    expect(up.records.some((r) => r.group === 'broken' && String(r.msg).includes('about to fail'))).to.equal(
+      true,
+    );
+  });
+
+  it('fails a group whose port is taken, with the error in its log, and stays up', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const up = cluster.start({
+        groups: {
+          web: { entry: app('http-info.ts'), count: 1, env: { PORT: String(port) }, ...fastCrashLoop },
+        },
+      });
+      await up.waitForMessage('group failed: no more restarts', 30_000);
+      expect(up.records.some((r) => String(r.msg).includes('EADDRINUSE'))).to.equal(true);
+      expect(up.child.exitCode).to.equal(null);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('accepts count 0: the group exists and runs nothing', async () => {
+    const port = await freePort();
+    const up = cluster.start({
+      groups: {
+        web: { entry: app('http-info.ts'), count: 1, env: { PORT: String(port) } },
+        idle: { entry: app('http-info.ts'), count: 0 },
+      },
+    });
+    await up.waitForMessage('cluster ready');
+    expect(up.count((r) => r.group === 'idle' && typeof r.pid === 'number' && r.pid > 0)).to.equal(0);
+  });
+
+  it('kills a worker that ignores SIGTERM once its drain deadline passes', async () => {
+    const port = await freePort();
+    const up = cluster.start({
+      groups: {
+        web: {
+          entry: app('ignore-sigterm.ts'),
+          count: 1,
+          env: { PORT: String(port) },
+          shutdown: { timeoutMs: 1000 },
+        },
+      },
+    });
+    await up.waitForMessage('cluster ready');
+    const started = Date.now();
+
+    up.signal('SIGTERM');
+    const { code } = await up.exited;
+
+    expect(code).to.equal(0);
+    expect(Date.now() - started).to.be.at.least(900);
+  });
+
+  it('replaces a worker whose event loop is blocked once its heartbeats stop', async () => {
+    const port = await freePort();
+    const up = cluster.start({
+      groups: {
+        web: {
+          entry: app('block-loop.ts'),
+          count: 1,
+          env: { PORT: String(port) },
+          health: { heartbeatTimeoutMs: 1500 },
+          backoff: { strategy: 'none' },
+        },
+      },
+    });
+    await up.waitForMessage('cluster ready');
+    const url = `http://127.0.0.1:${port}/`;
+    const blocked = Number((await getText(url)).trim());
+    await getText(`${url}block`);
+
+    const replacement = await eventually(async () => {
+      const pid = Number(await getText(url, 500));
+      if (pid === blocked) throw new Error('still the blocked worker');
+      return pid;
+    }, 15_000).catch((error) => {
+      throw new Error(`${error}\n${up.raw.slice(-20).join('\n')}`);
+    });
+    expect(replacement).to.not.equal(blocked);
+    expect(() => process.kill(blocked, 0)).to.throw();
+  });
+
+  it('replaces a worker over its memory limit gracefully: the new one is ready before the old one drains', async () => {
+    const port = await freePort();
+    const up = cluster.start({
+      groups: {
+        web: {
+          entry: app('memory-hog.ts'),
+          count: 1,
+          env: { PORT: String(port), MEGABYTES: '150' },
+          health: { maxMemoryMb: 100 },
+        },
+      },
+    });
+    await up.waitForMessage('cluster ready');
+    const url = `http://127.0.0.1:${port}/`;
+    const hog = Number(await getText(`${url}grow`));
+
+    const replacement = await eventually(async () => {
+      const pid = Number(await getText(url));
+      if (pid === hog) throw new Error('still the old worker');
+      return pid;
+    }, 15_000);
+    expect(replacement).to.not.equal(hog);
+    // Served without a gap: every request in between got an answer (fetch above never threw for lack of a worker).
+  });
+});

@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { ClusterDir } from './cluster-dir.ts';
+import { UpProcess } from './up-process.ts';
+
+export interface ClusterFixture {
+  /** Writes `config` as the test's cluster.config.json and starts `orchestrator up` on it. */
+  start(config: unknown, env?: Record<string, string>): UpProcess;
+  readonly dir: ClusterDir;
+}
+
+/**
+ * Mocha hooks for a test that runs a real cluster: a fresh folder per test, and afterwards a graceful stop
+ * followed by the check that no process of the run outlived its primary (then a hard clean-up either way).
+ */
+export function useCluster(): ClusterFixture {
+  let dir: ClusterDir | undefined;
+  let up: UpProcess | undefined;
+  beforeEach(() => {
+    dir = new ClusterDir();
+  });
+  afterEach(async () => {
+    const running = up;
+    up = undefined;
+    try {
+      if (running) {
+        const { leftovers } = await running.cleanup();
+        expect(leftovers, 'processes that outlived the primary').to.deep.equal([]);
+      }
+    } finally {
+      dir?.remove();
+    }
+  });
+  return {
+    get dir() {
+      if (!dir) throw new Error('useCluster: no test is running');
+      return dir;
+    },
+    start(config, env) {
+      const current = this.dir.writeConfig(config);
+      up = UpProcess.start(current.configFile, { cwd: current.path, ...(env ? { env } : {}) });
+      return up;
+    },
+  };
+}

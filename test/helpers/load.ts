@@ -1,0 +1,83 @@
+import { Agent, request } from 'undici';
+
+export interface LoadResult {
+  readonly ok: number;
+  readonly failed: number;
+  /** Failure reasons by count, e.g. { ECONNRESET: 2, 'status 502': 1 }. */
+  readonly reasons: Record<string, number>;
+}
+
+export interface LoadOptions {
+  readonly url: string;
+  /** Keep-alive connections, each with one request at a time. */
+  readonly connections: number;
+  /** Stops after this long... */
+  readonly durationMs: number;
+  /** ...or after this many requests, whichever comes first (the bound that keeps a test finite). */
+  readonly maxRequests: number;
+}
+
+/**
+ * Bounded keep-alive HTTP load from a real client (undici), counting every failed request: an error of any
+ * kind or a status other than 200. Loopback only; stops by itself.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const agent = new Agent({ connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const deadline = Date.now() + options.durationMs;
+  let sent = 0;
+  let ok = 0;
+  let failed = 0;
+  const reasons: Record<string, number> = {};
+  const fail = (reason: string): void => {
+    failed += 1;
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+  };
+  const loop = async (): Promise<void> => {
+    while (Date.now() < deadline && sent < options.maxRequests) {
+      sent += 1;
+      try {
+        const response = await request(options.url, { dispatcher: agent });
+        await response.body.text();
+        if (response.statusCode === 200) ok += 1;
+        else fail(`status ${response.statusCode}`);
+      } catch (error) {
+        fail((error as { code?: string }).code ?? (error as Error).message);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.connections }, loop));
+  } finally {
+    await agent.close();
+  }
+  return { ok, failed, reasons };
+}
+
+/** One GET, its body parsed as JSON (a fresh connection each time, so round-robin spreads them). */
+export async function getJson<T = Record<string, unknown>>(url: string): Promise<T> {
+  const response = await request(url, { reset: true });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`GET ${url}: ${response.statusCode} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** One GET on a fresh connection, its body as text; rejects on a status other than 200 or after `timeoutMs`. */
+export async function getText(url: string, timeoutMs = 5000): Promise<string> {
+  const response = await request(url, { reset: true, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`GET ${url}: ${response.statusCode} ${text}`);
+  return text;
+}
+
+/** Retries `fn` until it stops throwing, up to `timeoutMs`. */
+export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  }
+}

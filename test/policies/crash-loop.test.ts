@@ -1,0 +1,226 @@
+import { expect } from 'chai';
+import { backoffDelay } from '../../src/policies/backoff.ts';
+import type { BackoffSpec } from '../../src/policies/types.ts';
+import { describe as describeGroups } from '../../src/policies/view.ts';
+import { groupSpec, Simulator } from './simulator.ts';
+
+/** Every worker crashes (exit 1) 10 ms after its fork, never ready. */
+const crashAfter10 = () => ({ readyAfterMs: null, exitAfterMs: 10 });
+
+function crashLoop(backoff: BackoffSpec, maxRestarts: number, seed = 1): Simulator {
+  const sim = new Simulator(seed, crashAfter10);
+  const spec = groupSpec({ count: 1, backoff, restart: { maxRestarts, windowMs: 3_600_000 } });
+  sim.send({ type: 'config-applied', groups: { web: spec } });
+  sim.advance(200_000);
+  return sim;
+}
+
+describe('crash loop', () => {
+  it('follows exponential backoff to the millisecond, then gives up on the 11th restart', () => {
+    const sim = crashLoop(
+      { strategy: 'exponential', initialMs: 100, maxMs: 30_000, factor: 2, jitter: 0 },
+      10,
+    );
+    // crash at fork + 10, respawn after 100, 200, 400 ... capped at 30 000
+    expect(sim.lines()).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '110 fork w2 web[0] g1',
+      '320 fork w3 web[0] g1',
+      '730 fork w4 web[0] g1',
+      '1540 fork w5 web[0] g1',
+      '3150 fork w6 web[0] g1',
+      '6360 fork w7 web[0] g1',
+      '12770 fork w8 web[0] g1',
+      '25580 fork w9 web[0] g1',
+      '51190 fork w10 web[0] g1',
+      '81200 fork w11 web[0] g1',
+      '81210 report group-failed web crash-loop',
+    ]);
+    expect(sim.pendingTimers()).to.deep.equal([]);
+    expect(describeGroups(sim.state)[0]?.state).to.equal('failed');
+  });
+
+  it('sets the respawn timer at the crash, for the delay of that attempt', () => {
+    const sim = crashLoop(
+      { strategy: 'exponential', initialMs: 100, maxMs: 30_000, factor: 2, jitter: 0 },
+      2,
+    );
+    expect(sim.lines(['set-timer']).filter((l) => l.includes('respawn'))).to.deep.equal([
+      '10 set respawn:0:web @110',
+      '120 set respawn:0:web @320',
+    ]);
+  });
+
+  it('follows linear backoff', () => {
+    const sim = crashLoop({ strategy: 'linear', initialMs: 100, incrementMs: 100, maxMs: 300 }, 4);
+    expect(sim.lines()).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '110 fork w2 web[0] g1',
+      '320 fork w3 web[0] g1',
+      '630 fork w4 web[0] g1',
+      '940 fork w5 web[0] g1',
+      '950 report group-failed web crash-loop',
+    ]);
+  });
+
+  it('follows fixed backoff', () => {
+    const sim = crashLoop({ strategy: 'fixed', delayMs: 500 }, 2);
+    expect(sim.lines()).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '510 fork w2 web[0] g1',
+      '1020 fork w3 web[0] g1',
+      '1030 report group-failed web crash-loop',
+    ]);
+  });
+
+  it('restarts at once with no backoff, still through a respawn timer', () => {
+    const sim = crashLoop({ strategy: 'none' }, 3);
+    expect(sim.lines()).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '10 fork w2 web[0] g1',
+      '20 fork w3 web[0] g1',
+      '30 fork w4 web[0] g1',
+      '40 report group-failed web crash-loop',
+    ]);
+    expect(sim.lines(['set-timer']).filter((l) => l.includes('respawn'))[0]).to.equal(
+      '10 set respawn:0:web @10',
+    );
+  });
+
+  it('draws jitter from the seed: the same seed replays the same timeline, another seed does not', () => {
+    const backoff = {
+      strategy: 'exponential',
+      initialMs: 1000,
+      maxMs: 60_000,
+      factor: 2,
+      jitter: 0.5,
+    } as const;
+    const a = crashLoop(backoff, 5, 7);
+    const b = crashLoop(backoff, 5, 7);
+    const c = crashLoop(backoff, 5, 8);
+    expect(a.lines()).to.deep.equal(b.lines());
+    expect(a.lines()).to.not.deep.equal(c.lines());
+    const forks = a.timeline.filter((t) => t.action.type === 'fork').map((t) => t.at);
+    const delays = forks.slice(1).map((at, i) => at - ((forks[i] as number) + 10));
+    delays.forEach((delay, attempt) => {
+      expect(delay).to.be.within(
+        backoffDelay(backoff, attempt, 0),
+        backoffDelay(backoff, attempt, 0.999_999),
+      );
+    });
+  });
+
+  it('forgets restarts older than the window', () => {
+    // a restart every 110 ms: 10 of them fit in 1000 ms, 11 in 1200 ms
+    const run = (windowMs: number) => {
+      const sim = new Simulator(1, crashAfter10);
+      const spec = groupSpec({
+        count: 1,
+        backoff: { strategy: 'fixed', delayMs: 100 },
+        restart: { windowMs },
+      });
+      sim.send({ type: 'config-applied', groups: { web: spec } });
+      sim.advance(5000);
+      return sim.lines(['report']);
+    };
+    expect(run(1000)).to.deep.equal([]);
+    expect(run(1200)).to.deep.equal(['1110 report group-failed web crash-loop']);
+  });
+
+  it('resets the backoff after resetAfterMs of ready uptime', () => {
+    // w1 and w2 crash at once; w3 serves for 2 s, then crashes: its restart is attempt 0 again
+    const sim = new Simulator(1, (fork) => (fork.worker === 3 ? { exitAfterMs: 2050 } : crashAfter10()));
+    const spec = groupSpec({ count: 1, restart: { resetAfterMs: 1000, windowMs: 3_600_000 } });
+    sim.send({ type: 'config-applied', groups: { web: spec } });
+    sim.advance(10_000);
+    // w3 crashes at 2370 after 2000 ms ready: 100 ms again (attempt 0), then 200 for w4's crash
+    expect(sim.lines(['fork']).slice(0, 5)).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '110 fork w2 web[0] g1',
+      '320 fork w3 web[0] g1',
+      '2470 fork w4 web[0] g1',
+      '2680 fork w5 web[0] g1',
+    ]);
+  });
+
+  it('does not count a worker that has not been ready for resetAfterMs as a reset', () => {
+    const sim = new Simulator(1, (fork) => (fork.worker === 3 ? { exitAfterMs: 500 } : crashAfter10()));
+    const spec = groupSpec({ count: 1, restart: { resetAfterMs: 1000, windowMs: 3_600_000 } });
+    sim.send({ type: 'config-applied', groups: { web: spec } });
+    sim.advance(3000);
+    // w3 was ready 450 ms only: its crash is attempt 2, 400 ms
+    expect(sim.lines(['fork']).slice(2, 4)).to.deep.equal([
+      '320 fork w3 web[0] g1',
+      '1220 fork w4 web[0] g1',
+    ]);
+  });
+
+  it('forks nothing more for a failed group, while its healthy workers keep serving', () => {
+    const sim = new Simulator(1, (fork) => (fork.index === 1 ? crashAfter10() : {}));
+    const spec = groupSpec({
+      count: 2,
+      backoff: { strategy: 'fixed', delayMs: 100 },
+      restart: { maxRestarts: 2 },
+    });
+    sim.send({ type: 'config-applied', groups: { web: spec } });
+    sim.advance(60_000);
+    expect(sim.lines()).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '0 fork w2 web[1] g1',
+      '110 fork w3 web[1] g1',
+      '220 fork w4 web[1] g1',
+      '230 report group-failed web crash-loop',
+    ]);
+    expect(sim.liveWorkers().map((f) => f.worker)).to.deep.equal([1]);
+  });
+
+  it('recovers on reload: the failure is cleared and group-recovered reported at full strength', () => {
+    let healthy = false;
+    const sim = new Simulator(1, () => (healthy ? {} : crashAfter10()));
+    const spec = groupSpec({
+      count: 2,
+      backoff: { strategy: 'fixed', delayMs: 100 },
+      restart: { maxRestarts: 3 },
+    });
+    sim.send({ type: 'config-applied', groups: { web: spec } });
+    sim.advance(1000);
+    healthy = true;
+    sim.send({ type: 'reload-requested', groups: ['web'], request: 1 });
+    sim.advance(1000);
+    // 4 restarts > maxRestarts 3 at 120: w3's pending respawn is cancelled, nothing more is forked until the reload
+    expect(sim.lines()).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '0 fork w2 web[1] g1',
+      '110 fork w3 web[0] g1',
+      '110 fork w4 web[1] g1',
+      '120 report group-failed web crash-loop',
+      '1000 fork w5 web[0] g2',
+      '1000 fork w6 web[1] g2',
+      '1050 report group-ready web',
+      '1050 report group-recovered web',
+      '1050 report reload-finished web 1',
+      '1050 report rollout-finished 1 true {"web":"finished"}',
+    ]);
+    expect(describeGroups(sim.state)[0]?.state).to.equal('running');
+  });
+
+  it('recovers on a config change of the failed group', () => {
+    let healthy = false;
+    const sim = new Simulator(1, () => (healthy ? {} : crashAfter10()));
+    const spec = groupSpec({ count: 1, backoff: { strategy: 'none' }, restart: { maxRestarts: 1 } });
+    sim.send({ type: 'config-applied', groups: { web: spec } });
+    sim.advance(100);
+    healthy = true;
+    sim.send({ type: 'config-applied', groups: { web: { ...spec, count: 2 } } });
+    sim.advance(100);
+    expect(sim.lines()).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '10 fork w2 web[0] g1',
+      '20 report group-failed web crash-loop',
+      '100 fork w3 web[0] g1',
+      '100 fork w4 web[1] g1',
+      '150 report group-ready web',
+      '150 report group-recovered web',
+    ]);
+  });
+});

@@ -1,0 +1,220 @@
+import { expect } from 'chai';
+import { createEngine, step } from '../../src/policies/engine.ts';
+import { describe as describeGroups, isShutdownComplete } from '../../src/policies/view.ts';
+import { groupSpec, Simulator } from './simulator.ts';
+
+describe('worker lifecycle', () => {
+  it('starts count workers in slots 0..count-1 and reports the group ready once all listen', () => {
+    const sim = new Simulator();
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 3 }) } });
+    sim.advance(1000);
+    expect(sim.lines(['fork', 'report', 'set-timer', 'cancel-timer'])).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '0 set ready-timeout:1 @30000',
+      '0 fork w2 web[1] g1',
+      '0 set ready-timeout:2 @30000',
+      '0 fork w3 web[2] g1',
+      '0 set ready-timeout:3 @30000',
+      '50 cancel ready-timeout:1',
+      '50 cancel ready-timeout:2',
+      '50 cancel ready-timeout:3',
+      '50 report group-ready web',
+    ]);
+    const [web] = describeGroups(sim.state);
+    expect(web?.state).to.equal('running');
+    expect(web?.workers.map((w) => [w.id, w.index, w.state, w.pid !== null])).to.deep.equal([
+      [1, 0, 'ready', true],
+      [2, 1, 'ready', true],
+      [3, 2, 'ready', true],
+    ]);
+  });
+
+  it("counts a worker ready on ready() when ready.on is 'message', not on listening", () => {
+    const sim = new Simulator(1, () => ({ readyVia: 'worker-ready' }));
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 1, ready: { on: 'message' } }) } });
+    sim.send({ type: 'worker-listening', worker: 1 });
+    expect(describeGroups(sim.state)[0]?.workers[0]?.state).to.equal('starting');
+    sim.advance(100);
+    expect(sim.lines(['report'])).to.deep.equal(['50 report group-ready web']);
+  });
+
+  it('kills a worker that misses its ready timeout and restarts its slot as a failure', () => {
+    const sim = new Simulator(1, (fork) => (fork.worker === 1 ? { readyAfterMs: null } : {}));
+    sim.send({
+      type: 'config-applied',
+      groups: { web: groupSpec({ count: 1, ready: { timeoutMs: 1000 } }) },
+    });
+    sim.advance(2000);
+    expect(sim.lines()).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '1000 kill w1 SIGKILL ready-timeout',
+      '1100 fork w2 web[0] g1',
+      '1150 report group-ready web',
+    ]);
+  });
+
+  it('kills a worker whose heartbeat is missed and respawns its slot after the backoff', () => {
+    const sim = new Simulator();
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });
+    sim.advance(500);
+    sim.send({ type: 'heartbeat-missed', worker: 2 });
+    sim.send({ type: 'heartbeat-missed', worker: 2 });
+    sim.advance(500);
+    expect(sim.lines().slice(2)).to.deep.equal([
+      '50 report group-ready web',
+      '500 kill w2 SIGKILL heartbeat',
+      '600 fork w3 web[1] g1',
+    ]);
+    expect(describeGroups(sim.state)[0]?.workers.map((w) => [w.id, w.restarts])).to.deep.equal([
+      [1, 0],
+      [3, 1],
+    ]);
+  });
+
+  it('replaces a worker over its memory limit gracefully: the new one is ready before the old one drains', () => {
+    const sim = new Simulator();
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });
+    sim.advance(100);
+    sim.send({ type: 'memory-over-limit', worker: 1, rssBytes: 600e6 });
+    sim.send({ type: 'memory-over-limit', worker: 1, rssBytes: 610e6 });
+    sim.advance(500);
+    expect(sim.lines().slice(3)).to.deep.equal(['100 fork w3 web[0] g1', '150 drain w1 memory']);
+    expect(describeGroups(sim.state)[0]?.workers.map((w) => [w.id, w.index, w.state])).to.deep.equal([
+      [3, 0, 'ready'],
+      [2, 1, 'ready'],
+    ]);
+  });
+
+  it('with maxSurge 0, a memory replacement drains first, then forks', () => {
+    const sim = new Simulator();
+    const spec = groupSpec({ count: 2, reload: { maxSurge: 0, maxUnavailable: 1 } });
+    sim.send({ type: 'config-applied', groups: { web: spec } });
+    sim.advance(100);
+    sim.send({ type: 'memory-over-limit', worker: 2, rssBytes: 600e6 });
+    sim.advance(500);
+    expect(sim.lines().slice(3)).to.deep.equal(['100 drain w2 memory', '100 fork w3 web[1] g1']);
+  });
+
+  it("does not restart a clean exit under 'on-failure', but does restart a failure", () => {
+    const sim = new Simulator(1, (fork) => ({ exitAfterMs: 100, exitCode: fork.index === 0 ? 0 : 3 }));
+    const spec = groupSpec({ count: 2, restart: { when: 'on-failure', maxRestarts: 100 } });
+    sim.send({ type: 'config-applied', groups: { web: spec } });
+    sim.advance(250);
+    expect(sim.lines(['fork'])).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '0 fork w2 web[1] g1',
+      '200 fork w3 web[1] g1',
+    ]);
+    const workers = describeGroups(sim.state)[0]?.workers.map((w) => [w.id, w.index, w.state]);
+    expect(workers).to.deep.equal([
+      [1, 0, 'stopped'],
+      [3, 1, 'ready'],
+    ]);
+  });
+
+  it("never restarts under 'never', until the next reload", () => {
+    let exits = true;
+    const sim = new Simulator(1, () => (exits ? { exitAfterMs: 100 } : {}));
+    sim.send({
+      type: 'config-applied',
+      groups: { web: groupSpec({ count: 1, restart: { when: 'never' } }) },
+    });
+    sim.advance(1000);
+    expect(sim.lines(['fork'])).to.deep.equal(['0 fork w1 web[0] g1']);
+    exits = false;
+    sim.send({ type: 'reload-requested', groups: [], request: 1 });
+    sim.advance(100);
+    expect(sim.lines(['fork']).slice(1)).to.deep.equal(['1000 fork w2 web[0] g2']);
+  });
+
+  it('scales up into the lowest free indexes and down from the highest, gracefully', () => {
+    const sim = new Simulator();
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });
+    sim.advance(100);
+    sim.send({ type: 'scale-requested', counts: { web: 4 } });
+    sim.advance(100);
+    sim.send({ type: 'scale-requested', counts: { web: 1 } });
+    sim.advance(100);
+    expect(sim.lines(['fork', 'drain', 'kill'])).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '0 fork w2 web[1] g1',
+      '100 fork w3 web[2] g1',
+      '100 fork w4 web[3] g1',
+      '200 drain w4 scale-down',
+      '200 drain w3 scale-down',
+      '200 drain w2 scale-down',
+    ]);
+    expect(sim.liveWorkers().map((f) => f.worker)).to.deep.equal([1]);
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });
+    expect(sim.lines(['fork']).at(-1)).to.equal('300 fork w5 web[1] g1');
+  });
+
+  it('drops the backoff of a slot removed by a scale-down', () => {
+    const sim = new Simulator(1, (fork) =>
+      fork.worker === 2 ? { readyAfterMs: null, exitAfterMs: 10 } : {},
+    );
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });
+    sim.advance(50);
+    expect(sim.pendingTimers()).to.deep.equal(['respawn:1:web']);
+    sim.send({ type: 'scale-requested', counts: { web: 1 } });
+    expect(sim.pendingTimers()).to.deep.equal([]);
+    sim.advance(1000);
+    expect(sim.lines(['fork'])).to.deep.equal(['0 fork w1 web[0] g1', '0 fork w2 web[1] g1']);
+  });
+
+  it('drains the workers of a removed group and reports it removed once they exited', () => {
+    const sim = new Simulator();
+    sim.send({
+      type: 'config-applied',
+      groups: { web: groupSpec({ count: 1 }), api: groupSpec({ count: 1 }) },
+    });
+    sim.advance(100);
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 1 }) } });
+    sim.advance(100);
+    expect(sim.lines().slice(2)).to.deep.equal([
+      '50 report group-ready web',
+      '50 report group-ready api',
+      '100 drain w2 removed',
+      '110 report group-removed api',
+    ]);
+    expect(describeGroups(sim.state).map((g) => g.name)).to.deep.equal(['web']);
+  });
+
+  it('ignores events that make no sense and never throws on them', () => {
+    let state = createEngine(1);
+    const nonsense = [
+      { type: 'worker-exited', worker: 99, code: 1, signal: null },
+      { type: 'worker-listening', worker: 1 },
+      { type: 'timer-fired', key: 'respawn:0:nope' },
+      { type: 'heartbeat-missed', worker: 5 },
+      { type: 'memory-over-limit', worker: 5, rssBytes: 1 },
+      { type: 'scale-requested', counts: { nope: 3 } },
+    ] as const;
+    for (const event of nonsense) {
+      const result = step(state, event, 0);
+      state = result.state;
+      expect(result.actions.filter((a) => a.type !== 'log')).to.deep.equal([]);
+    }
+    const sim = new Simulator();
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 1 }) } });
+    sim.advance(100);
+    sim.crash(1);
+    const before = sim.timeline.length;
+    sim.send({ type: 'worker-exited', worker: 1, code: 1, signal: null });
+    sim.send({ type: 'worker-listening', worker: 1 });
+    sim.send({ type: 'timer-fired', key: 'ready-timeout:1' });
+    sim.send({ type: 'scale-requested', counts: { web: -1 } });
+    expect(sim.timeline.slice(before).filter((t) => t.action.type !== 'log')).to.deep.equal([]);
+    expect(isShutdownComplete(sim.state)).to.equal(false);
+  });
+
+  it('handles an exit that arrives before the worker was reported forked', () => {
+    const sim = new Simulator();
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 1 }) } });
+    sim.send({ type: 'worker-exited', worker: 1, code: null, signal: 'SIGSEGV' });
+    sim.send({ type: 'worker-forked', worker: 1, pid: 123 });
+    sim.send({ type: 'worker-online', worker: 1 });
+    sim.advance(200);
+    expect(sim.lines(['fork'])).to.deep.equal(['0 fork w1 web[0] g1', '100 fork w2 web[0] g1']);
+  });
+});
