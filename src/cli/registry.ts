@@ -1,5 +1,10 @@
+import * as down from './commands/down.ts';
+import * as exportCommand from './commands/export.ts';
 import * as init from './commands/init.ts';
+import * as reload from './commands/reload.ts';
+import * as scale from './commands/scale.ts';
 import * as schema from './commands/schema.ts';
+import * as status from './commands/status.ts';
 import * as up from './commands/up.ts';
 import * as validate from './commands/validate.ts';
 import type { Command } from './io.ts';
@@ -10,7 +15,12 @@ import type { Command } from './io.ts';
  */
 export const COMMANDS: Readonly<Record<string, Command>> = {
   up,
+  status,
+  reload,
+  scale,
+  down,
   validate,
   schema,
   init,
+  export: exportCommand,
 };

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { GROUP_NAME_PATTERN, groupSchema } from './schema/group.ts';
+import { metricsSchema } from './schema/metrics.ts';
 
 export { resolveCount } from './count.ts';
 
@@ -25,6 +26,7 @@ export const configSchema = z
     watch: z.boolean().default(true).meta({
       description: 'Apply edits of this file to the running cluster (a rejected edit changes nothing).',
     }),
+    metrics: metricsSchema,
   })
   .meta({ title: 'cluster-orchestrator config', description: 'The config of `orchestrator up`.' });
 
@@ -35,3 +37,4 @@ export type ClusterConfig = z.output<typeof configSchema>;
 export type GroupConfigInput = z.input<typeof groupSchema>;
 export type GroupConfig = z.output<typeof groupSchema>;
 export type BackoffConfig = GroupConfig['backoff'];
+export type MetricsConfig = ClusterConfig['metrics'];

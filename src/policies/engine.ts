@@ -56,7 +56,7 @@ export function step(
 function observe(ctx: Ctx, event: EngineEvent): void {
   switch (event.type) {
     case 'config-applied':
-      observeConfig(ctx, event.groups, event.request ?? 0);
+      observeConfig(ctx, event.groups, event.request ?? 0, event.roll);
       return;
     case 'reload-requested': {
       const names = event.groups.length > 0 ? event.groups : [...ctx.state.groups.keys()];

@@ -10,7 +10,12 @@ import type { GroupSpec } from './types.ts';
  * A new config: groups are created, changed or removed; counts and policies take effect at once (scale overrides
  * are cleared); changed revisions are rolled; a changed failed group gets another chance.
  */
-export function observeConfig(ctx: Ctx, groups: Readonly<Record<string, GroupSpec>>, request: number): void {
+export function observeConfig(
+  ctx: Ctx,
+  groups: Readonly<Record<string, GroupSpec>>,
+  request: number,
+  roll: readonly string[] = [],
+): void {
   const { state } = ctx;
   if (state.shutdown !== null) {
     log(ctx, 'warn', 'config ignored during shutdown', {});
@@ -33,7 +38,7 @@ export function observeConfig(ctx: Ctx, groups: Readonly<Record<string, GroupSpe
     if (g.status === 'removing') revive(ctx, g);
     else {
       if (changed) clearFailure(g);
-      if (revised) toRoll.push(name);
+      if (revised || roll.includes(name)) toRoll.push(name);
     }
     ctx.dirty.add(g);
   }

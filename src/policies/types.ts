@@ -78,7 +78,13 @@ export type EngineEvent =
   | {
       readonly type: 'config-applied';
       readonly groups: Readonly<Record<string, GroupSpec>>;
+      /** Echoed in the `rollout-finished` of the groups this config rolls (0 when absent). */
       readonly request?: number;
+      /**
+       * Groups to roll even if their revision did not change (an operator's reload that re-read the config),
+       * in the same request as the changed ones, so no group is rolled twice.
+       */
+      readonly roll?: readonly string[];
     }
   | { readonly type: 'worker-forked'; readonly worker: WorkerId; readonly pid: number }
   | { readonly type: 'worker-online'; readonly worker: WorkerId }

@@ -1,18 +1,27 @@
 import type { Logger } from 'pino';
-import { diffConfigs } from '../config/diff.ts';
+import type { ConfigError } from '../config/errors.ts';
 import { formatConfigError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import type { ClusterConfig } from '../config/schema.ts';
 import type { Outcome } from '../policies/types.ts';
+import { watchConfigFile } from './config-watch.ts';
+import { type ControlApi, type ControlLine, type Refusal, startControlServer } from './control/server.ts';
+import { LiveConfig } from './live-config.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
+import { startOperations } from './operations.ts';
+import { processCpuSeconds } from './proc-cpu.ts';
+import { followRollout } from './rollout-follower.ts';
 import { siblingModule } from './sibling-module.ts';
+import { buildStatus } from './status.ts';
 import { createSupervisor, type Supervisor } from './supervisor.ts';
 
 export interface RunClusterOptions {
   readonly config: ClusterConfig;
-  /** The config file, re-read on SIGHUP. */
+  /** The config file, re-read on SIGHUP, `reload` and (with `watch`) every save. */
   readonly file: string;
   readonly logger: PrimaryLogger;
+  /** Where the control socket listens; its folder must already be claimed (see control/claim.ts). */
+  readonly socketPath: string;
 }
 
 /** Exit codes of `orchestrator up` after a shutdown (see the contract). */
@@ -20,93 +29,171 @@ export const EXIT_CLEAN = 0;
 export const EXIT_INTERRUPTED = 130;
 
 /**
- * `orchestrator up` once the config is valid: starts the groups, logs a summary when they are ready,
- * and maps signals to the supervisor: SIGTERM/SIGINT drain, a second SIGINT kills at once, SIGHUP reloads.
- * Resolves with the exit code once every worker is gone.
+ * `orchestrator up` once the config is valid: starts the groups, serves the control socket, applies edits
+ * of the config file, and maps signals to the supervisor: SIGTERM/SIGINT drain, a second SIGINT kills at
+ * once, SIGHUP reloads. Resolves with the exit code once every worker is gone.
  */
 export async function runCluster(options: RunClusterOptions): Promise<number> {
   const { file } = options;
-  const logger = options.logger.log;
-  let config = options.config;
+  const log = options.logger.log;
   const supervisor = createSupervisor({
     logger: options.logger,
     preload: siblingModule(import.meta.url, '../worker/preload'),
   });
+  const live = new LiveConfig(options.config);
   let exitCode = EXIT_CLEAN;
+  let shuttingDown = false;
 
-  const done = new Promise<void>((resolve) => {
+  const stopped = new Promise<void>((resolve) => {
     supervisor.onOutcome((outcome) => {
-      logOutcome(logger, outcome);
+      logOutcome(log, outcome);
       if (outcome.kind === 'shutdown-complete') resolve();
     });
   });
-  watchReadiness(supervisor, logger, () => Object.keys(config.groups));
+  announceReadiness(supervisor, log, () => Object.keys(live.config.groups));
 
-  let interrupts = 0;
-  const stop = (signal: NodeJS.Signals): void => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      logger.info({ signal }, 'shutting down: draining workers (send SIGINT again to kill them at once)');
-    } else {
-      logger.warn({ signal }, 'killing all workers now');
-      if (signal === 'SIGINT') exitCode = EXIT_INTERRUPTED;
+  const rejected = (errors: readonly ConfigError[], what: string): string => {
+    for (const error of errors) log.error({ file: error.file, path: error.path }, formatConfigError(error));
+    log.error(`${what} refused: the config has errors; nothing was changed`);
+    ops.configRejected();
+    return live.reject(errors);
+  };
+
+  const apply = (next: ClusterConfig, roll: readonly string[] | null): number | null => {
+    const changes = live.accept(next, roll !== null);
+    if (changes === null) return null;
+    log.info({ generation: live.generation, changes }, 'config applied');
+    ops.configApplied(live.generation);
+    syncWatch();
+    return supervisor.apply(next, roll === null ? {} : { roll });
+  };
+
+  // Edits of the file, one read at a time: a save during a read triggers one more read, so a burst of
+  // saves always ends with the file as it was last written.
+  const hotApply = live.serialized(async () => {
+    if (shuttingDown) return;
+    const next = await loadConfig({ file });
+    if (!next.ok) rejected(next.errors, 'config edit');
+    else apply(next.config, null);
+  });
+  let watcher: { close(): void } | null = null;
+  const syncWatch = (): void => {
+    if (live.config.watch && !shuttingDown && watcher === null) watcher = watchConfigFile(file, hotApply);
+    if ((!live.config.watch || shuttingDown) && watcher !== null) {
+      watcher.close();
+      watcher = null;
     }
-    supervisor.shutdown();
-  };
-  let reloading = Promise.resolve();
-  const reload = (): void => {
-    reloading = reloading.then(async () => {
-      const next = await loadConfig({ file });
-      if (!next.ok) {
-        for (const error of next.errors)
-          logger.error({ file: error.file, path: error.path }, formatConfigError(error));
-        logger.error('reload refused: the config has errors; nothing was changed');
-        return;
-      }
-      // A changed group rolls because of the new config already; the others are rolled by request, so
-      // nothing is rolled twice.
-      const changed = new Set(
-        Object.entries(diffConfigs(config, next.config).groups)
-          .filter(([, change]) => change.kind !== 'changed' || change.restart.length > 0)
-          .map(([name]) => name),
-      );
-      config = next.config;
-      supervisor.apply(config);
-      const unchanged = Object.keys(config.groups).filter((name) => !changed.has(name));
-      if (unchanged.length > 0) supervisor.reload(unchanged);
-    });
   };
 
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.on('SIGHUP', reload);
+  const reload = async (
+    groups: readonly string[],
+    progress: (line: ControlLine) => void,
+  ): Promise<Refusal | ControlLine> => {
+    if (shuttingDown) return { status: 409, error: 'the cluster is shutting down' };
+    // The file is read and applied in turn with edits; the roll itself is followed outside that queue, so
+    // a newer reload can supersede it.
+    const started = await live.exclusive(async (): Promise<Refusal | { done: Promise<ControlLine> }> => {
+      const next = await loadConfig({ file });
+      if (!next.ok) return { status: 422, error: rejected(next.errors, 'reload') };
+      const names = Object.keys(next.config.groups);
+      const unknown = groups.filter((name) => !names.includes(name));
+      if (unknown.length > 0) {
+        return { status: 404, error: `unknown group ${unknown.join(', ')} (groups: ${names.join(', ')})` };
+      }
+      const roll = groups.length > 0 ? [...groups] : names;
+      // Listening before applying: a roll with nothing to replace finishes within the apply itself.
+      const done = followRollout(supervisor, roll, progress);
+      apply(next.config, roll);
+      progress({
+        event: 'progress',
+        message: `rolling ${roll.join(', ')} (config generation ${live.generation})`,
+      });
+      return { done };
+    });
+    return 'status' in started ? started : await started.done;
+  };
+
+  const api: ControlApi = {
+    status: () =>
+      buildStatus({
+        pid: process.pid,
+        config: { path: file, generation: live.generation, error: live.error },
+        groups: supervisor.groups(),
+        scheduling: (group) => live.config.groups[group]?.scheduling ?? 'round-robin',
+        rss: (worker) => supervisor.rss(worker),
+        cpuSeconds: processCpuSeconds,
+      }),
+    reload,
+    scale(counts) {
+      if (shuttingDown) return { status: 409, error: 'the cluster is shutting down' };
+      const unknown = Object.keys(counts).filter((name) => !Object.hasOwn(live.config.groups, name));
+      if (unknown.length > 0) return { status: 404, error: `unknown group ${unknown.join(', ')}` };
+      log.info({ counts }, 'scale requested');
+      supervisor.scale(counts);
+      return null;
+    },
+    down: async () => {
+      stop('down');
+      await stopped;
+    },
+  };
+
+  // The first SIGTERM/SIGINT/`down` drains; a second SIGINT (an impatient Ctrl-C) kills at once.
+  const stop = (cause: NodeJS.Signals | 'down'): void => {
+    if (!shuttingDown) {
+      shuttingDown = true;
+      syncWatch();
+      log.info({ cause }, 'shutting down: draining workers (send SIGINT again to kill them at once)');
+      supervisor.shutdown();
+    } else if (cause === 'SIGINT') {
+      log.warn({ cause }, 'killing all workers now');
+      exitCode = EXIT_INTERRUPTED;
+      supervisor.shutdown();
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals): void => stop(signal);
+  const onHangup = (): void => {
+    void reload([], (line) => log.info(line.event === 'progress' ? line.message : line));
+  };
+
+  const ops = await startOperations(supervisor, live.config.metrics, log);
+  const control = await startControlServer(options.socketPath, api);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onHangup);
   try {
-    logger.info({ config: file, groups: Object.keys(config.groups) }, 'starting cluster');
-    supervisor.apply(config);
-    await done;
+    log.info(
+      { config: file, groups: Object.keys(live.config.groups), control: control.path },
+      'starting cluster',
+    );
+    supervisor.apply(live.config);
+    ops.configApplied(live.generation);
+    syncWatch();
+    await stopped;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    process.off('SIGHUP', reload);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
+    shuttingDown = true;
+    syncWatch();
     await supervisor.close();
+    await control.close();
+    await ops.close();
   }
-  logger.info({ exitCode }, 'cluster stopped');
+  log.info({ exitCode }, 'cluster stopped');
   return exitCode;
 }
 
-function logOutcome(logger: Logger, outcome: Outcome): void {
+function logOutcome(log: Logger, outcome: Outcome): void {
   switch (outcome.kind) {
     case 'group-failed':
-      logger.error({ group: outcome.group, reason: outcome.reason }, 'group failed: no more restarts');
+      log.error({ group: outcome.group, reason: outcome.reason }, 'group failed: no more restarts');
       return;
     case 'reload-aborted':
-      logger.error(
-        { group: outcome.group, reason: outcome.reason },
-        'reload aborted: old workers keep serving',
-      );
+      log.error({ group: outcome.group, reason: outcome.reason }, 'reload aborted: old workers keep serving');
       return;
     case 'rollout-finished':
-      logger[outcome.ok ? 'info' : 'warn'](
+      log[outcome.ok ? 'info' : 'warn'](
         { request: outcome.request, groups: outcome.groups },
         'reload finished',
       );
@@ -115,7 +202,7 @@ function logOutcome(logger: Logger, outcome: Outcome): void {
     case 'group-recovered':
     case 'group-removed':
     case 'reload-finished':
-      logger.info({ group: outcome.group }, outcome.kind.replace('-', ' '));
+      log.info({ group: outcome.group }, outcome.kind.replace('-', ' '));
       return;
     case 'shutdown-complete':
       return;
@@ -123,19 +210,17 @@ function logOutcome(logger: Logger, outcome: Outcome): void {
 }
 
 /** Logs one summary line per group once every group of the first config is ready. */
-function watchReadiness(supervisor: Supervisor, logger: Logger, groups: () => string[]): void {
+function announceReadiness(supervisor: Supervisor, log: Logger, groups: () => string[]): void {
   const ready = new Set<string>();
-  let announced = false;
   const stopWatching = supervisor.onOutcome((outcome) => {
-    if (outcome.kind !== 'group-ready' || announced) return;
+    if (outcome.kind !== 'group-ready') return;
     ready.add(outcome.group);
     if (!groups().every((name) => ready.has(name))) return;
-    announced = true;
+    stopWatching();
     for (const group of supervisor.groups()) {
       const pids = group.workers.flatMap((worker) => (worker.pid === null ? [] : [worker.pid]));
-      logger.info({ group: group.name, desired: group.desired, pids }, `${group.name}: ${pids.length} ready`);
+      log.info({ group: group.name, desired: group.desired, pids }, `${group.name}: ${pids.length} ready`);
     }
-    logger.info('cluster ready');
-    stopWatching();
+    log.info('cluster ready');
   });
 }

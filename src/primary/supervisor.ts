@@ -2,7 +2,13 @@ import type { ClusterConfig } from '../config/schema.ts';
 import { createEngine, step } from '../policies/engine.ts';
 import type { EngineAction, EngineEvent, Outcome, WorkerId } from '../policies/types.ts';
 import { describe, type GroupView } from '../policies/view.ts';
-import { ENV_GROUP, ENV_WORKER_ID, ENV_WORKER_INDEX } from '../worker/protocol.ts';
+import {
+  ENV_GROUP,
+  ENV_WORKER_ID,
+  ENV_WORKER_INDEX,
+  type PrimaryMessage,
+  type WorkerMessage,
+} from '../worker/protocol.ts';
 import { monotonicNow } from './clock.ts';
 import { createHealthWatch } from './health-watch.ts';
 import { createHostPool } from './host-pool.ts';
@@ -26,8 +32,11 @@ export interface SupervisorOptions {
 }
 
 export interface Supervisor {
-  /** Applies a validated config: the engine adds, removes, scales or rolls groups as the diff says. */
-  apply(config: ClusterConfig): void;
+  /**
+   * Applies a validated config: the engine adds, removes, scales or rolls groups as the diff says; `roll`
+   * names groups to roll even if unchanged (a reload). Returns the request number echoed in the outcomes.
+   */
+  apply(config: ClusterConfig, options?: { readonly roll?: readonly string[] }): number;
   /** Rolls the given groups (all when empty); returns the request number echoed in `rollout-finished`. */
   reload(groups: readonly string[]): number;
   scale(counts: Readonly<Record<string, number>>): void;
@@ -35,6 +44,12 @@ export interface Supervisor {
   shutdown(): void;
   onOutcome(listener: (outcome: Outcome) => void): () => void;
   groups(): GroupView[];
+  /** Every tagged message a worker sends (heartbeats, metrics replies), after the supervisor has seen it. */
+  onWorkerMessage(listener: (worker: WorkerId, message: WorkerMessage) => void): () => void;
+  /** Sends a message to a live worker; one that is gone (or going) drops it. */
+  sendToWorker(worker: WorkerId, message: PrimaryMessage): void;
+  /** The last heartbeat's resident memory of a live worker, in bytes. */
+  rss(worker: WorkerId): number | null;
   /** Stops the helper hosts and timers; call after `shutdown-complete`. */
   close(): Promise<void>;
 }
@@ -55,6 +70,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const queue: EngineEvent[] = [];
   let stepping = false;
   const listeners = new Set<(outcome: Outcome) => void>();
+  const messageListeners = new Set<(worker: WorkerId, message: WorkerMessage) => void>();
   const launches = new LaunchTable();
   const registry = new WorkerRegistry();
   let nextRequest = 1;
@@ -165,6 +181,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           dispatch({ type: 'worker-ready', worker: event.worker });
         }
         if (event.message.orchestrator === 'heartbeat') health.beat(event.worker, event.message.rss);
+        for (const listener of messageListeners) listener(event.worker, event.message);
         return;
       case 'output':
         entry.output.push(
@@ -205,9 +222,11 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   };
 
   return {
-    apply(config) {
+    apply(config, options = {}) {
       const specs = launches.apply(config);
-      dispatch({ type: 'config-applied', groups: specs });
+      const request = nextRequest++;
+      dispatch({ type: 'config-applied', groups: specs, request, roll: options.roll ?? [] });
+      return request;
     },
     reload(groups) {
       const request = nextRequest++;
@@ -225,6 +244,17 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       return () => listeners.delete(listener);
     },
     groups: () => describe(state),
+    onWorkerMessage(listener) {
+      messageListeners.add(listener);
+      return () => messageListeners.delete(listener);
+    },
+    sendToWorker(worker, message) {
+      registry.get(worker)?.host.send(worker, message);
+    },
+    rss: (worker) => {
+      const entry = registry.get(worker);
+      return entry && entry.lastBeatAt !== null && entry.rss > 0 ? entry.rss : null;
+    },
     async close() {
       health.stop();
       timers.cancelAll();

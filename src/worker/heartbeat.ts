@@ -32,10 +32,13 @@ export function startHeartbeat({ intervalMs, send }: HeartbeatOptions): () => vo
     due = now + intervalMs;
     const meanExcess = histogram.count > 0 ? histogram.mean / 1e6 - RESOLUTION_MS : 0;
     histogram.reset();
+    const cpu = process.cpuUsage();
     send({
       orchestrator: 'heartbeat',
       rss: process.memoryUsage.rss(),
       loopDelayMs: Math.max(0, meanExcess, lateness),
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system,
     });
   }, intervalMs);
   timer.unref();

@@ -13,7 +13,19 @@ export type WorkerMessage =
    * Sent every `HEARTBEAT_INTERVAL_MS` from a timer: when the event loop is blocked it stops, which is the
    * point. `rss` in bytes; `loopDelayMs` is the mean event-loop delay since the previous beat.
    */
-  | { readonly orchestrator: 'heartbeat'; readonly rss: number; readonly loopDelayMs: number }
+  | {
+      readonly orchestrator: 'heartbeat';
+      readonly rss: number;
+      readonly loopDelayMs: number;
+      /** `process.cpuUsage()` since the worker started, in microseconds (optional: older runtimes omit it). */
+      readonly cpuUserUs?: number;
+      readonly cpuSystemUs?: number;
+    }
+  /**
+   * The answer to `metrics-request`: the app's prom-client registries as `getMetricsAsJSON()` returns them
+   * (one array of metric families per registry), `[]` when the app has none. Plain data, so it crosses IPC.
+   */
+  | { readonly orchestrator: 'metrics'; readonly request: number; readonly registries: unknown[] }
   /** The drain finished (servers closed, `onShutdown` hooks ran); the worker exits right after. */
   | { readonly orchestrator: 'drained' };
 
@@ -24,16 +36,18 @@ export type PrimaryMessage =
    * `graceMs` is how long an idle keep-alive socket is kept open after the drain starts, so a request a client
    * is already sending on it still gets an answer (with `Connection: close`).
    */
-  {
-    readonly orchestrator: 'drain';
-    readonly graceMs: number;
-    /**
-     * The group's `shutdown.timeoutMs`: the primary kills the worker this long after sending `drain`. The worker
-     * budgets its drain inside it (servers first, then `onShutdown` hooks) so it can exit on its own first.
-     * Optional; the worker assumes the contract's default (10 s) without it.
-     */
-    readonly timeoutMs?: number;
-  };
+  | {
+      readonly orchestrator: 'drain';
+      readonly graceMs: number;
+      /**
+       * The group's `shutdown.timeoutMs`: the primary kills the worker this long after sending `drain`. The worker
+       * budgets its drain inside it (servers first, then `onShutdown` hooks) so it can exit on its own first.
+       * Optional; the worker assumes the contract's default (10 s) without it.
+       */
+      readonly timeoutMs?: number;
+    }
+  /** Asks for the app's own prom-client metrics (on a scrape of the primary's `/metrics`); see `metrics`. */
+  | { readonly orchestrator: 'metrics-request'; readonly request: number };
 
 export const HEARTBEAT_INTERVAL_MS = 1000;
 
@@ -45,15 +59,21 @@ export const ENV_WORKER_ID = 'ORCHESTRATOR_WORKER_ID';
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false;
   const tag = (value as { orchestrator?: unknown }).orchestrator;
-  return tag === 'ready' || tag === 'heartbeat' || tag === 'drained';
+  return tag === 'ready' || tag === 'heartbeat' || tag === 'drained' || tag === 'metrics';
 }
 
 export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const message = value as {
+    orchestrator?: unknown;
+    graceMs?: unknown;
+    timeoutMs?: unknown;
+    request?: unknown;
+  };
+  if (message.orchestrator === 'metrics-request') return typeof message.request === 'number';
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { orchestrator?: unknown }).orchestrator === 'drain' &&
-    typeof (value as { graceMs?: unknown }).graceMs === 'number' &&
-    ['number', 'undefined'].includes(typeof (value as { timeoutMs?: unknown }).timeoutMs)
+    message.orchestrator === 'drain' &&
+    typeof message.graceMs === 'number' &&
+    ['number', 'undefined'].includes(typeof message.timeoutMs)
   );
 }

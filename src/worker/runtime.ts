@@ -1,3 +1,4 @@
+import { appMetrics } from './app-metrics.ts';
 import { type DrainPlan, drainWorker } from './drain.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { sendToPrimary } from './ipc.ts';
@@ -44,6 +45,12 @@ export function installRuntime(): void {
 
   process.on('message', (message: unknown) => {
     if (!isPrimaryMessage(message)) return;
+    if (message.orchestrator === 'metrics-request') {
+      void appMetrics().then((registries) =>
+        sendToPrimary({ orchestrator: 'metrics', request: message.request, registries }),
+      );
+      return;
+    }
     void drainAndExit({ graceMs: message.graceMs, timeoutMs: message.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   });
 
@@ -52,6 +59,9 @@ export function installRuntime(): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (process.listenerCount(signal) > 1) return;
+      // Ctrl-C in a terminal reaches every process of the group at once. The primary got it too and drains
+      // the groups in reverse reload order, so a worker that still hears its primary waits for its turn.
+      if (signal === 'SIGINT' && process.connected) return;
       void drainAndExit(SIGNAL_DRAIN);
     });
   }

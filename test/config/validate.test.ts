@@ -49,6 +49,7 @@ describe('validateConfig', () => {
           },
         },
         watch: true,
+        metrics: { port: 0, host: '127.0.0.1' },
       });
     });
 

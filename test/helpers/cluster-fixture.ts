@@ -3,7 +3,7 @@ import { ClusterDir } from './cluster-dir.ts';
 import { UpProcess } from './up-process.ts';
 
 export interface ClusterFixture {
-  /** Writes `config` as the test's cluster.config.json and starts `orchestrator up` on it. */
+  /** Writes `config` as the test's cluster.config.json and starts `orchestrator up` on it (each run is cleaned up). */
   start(config: unknown, env?: Record<string, string>): UpProcess;
   readonly dir: ClusterDir;
 }
@@ -14,18 +14,16 @@ export interface ClusterFixture {
  */
 export function useCluster(): ClusterFixture {
   let dir: ClusterDir | undefined;
-  let up: UpProcess | undefined;
+  let started: UpProcess[] = [];
   beforeEach(() => {
     dir = new ClusterDir();
   });
   afterEach(async () => {
-    const running = up;
-    up = undefined;
+    const runs = started;
+    started = [];
     try {
-      if (running) {
-        const { leftovers } = await running.cleanup();
-        expect(leftovers, 'processes that outlived the primary').to.deep.equal([]);
-      }
+      const leftovers = (await Promise.all(runs.map((up) => up.cleanup()))).flatMap((r) => r.leftovers);
+      expect(leftovers, 'processes that outlived their primary').to.deep.equal([]);
     } finally {
       dir?.remove();
     }
@@ -37,7 +35,8 @@ export function useCluster(): ClusterFixture {
     },
     start(config, env) {
       const current = this.dir.writeConfig(config);
-      up = UpProcess.start(current.configFile, { cwd: current.path, ...(env ? { env } : {}) });
+      const up = UpProcess.start(current.configFile, { cwd: current.path, ...(env ? { env } : {}) });
+      started.push(up);
       return up;
     },
   };

@@ -1,5 +1,8 @@
 import { Agent, request } from 'undici';
 
+/** A request unanswered this long counts as failed (and keeps a stuck server from stalling the test). */
+const REQUEST_TIMEOUT_MS = 10_000;
+
 export interface LoadResult {
   readonly ok: number;
   readonly failed: number;
@@ -36,7 +39,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     while (Date.now() < deadline && sent < options.maxRequests) {
       sent += 1;
       try {
-        const response = await request(options.url, { dispatcher: agent });
+        const response = await request(options.url, {
+          dispatcher: agent,
+          headersTimeout: REQUEST_TIMEOUT_MS,
+          bodyTimeout: REQUEST_TIMEOUT_MS,
+        });
         await response.body.text();
         if (response.statusCode === 200) ok += 1;
         else fail(`status ${response.statusCode}`);

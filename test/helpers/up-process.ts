@@ -6,6 +6,13 @@ import { killTagged, TEST_TAG_VAR, waitUntilGone } from './tagged-processes.ts';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
+export interface UpOptions {
+  readonly cwd: string;
+  readonly env?: Record<string, string>;
+  /** The CLI script to run instead of the sources' `src/cli/main.ts`, e.g. the built `dist/cli/main.js`. */
+  readonly cli?: string;
+}
+
 /** One JSON log line of the primary (its own records and its workers' lines). */
 export type LogRecord = Record<string, unknown> & { msg?: string };
 
@@ -21,8 +28,8 @@ export class UpProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #waiters: Array<() => void> = [];
 
-  constructor(args: readonly string[], options: { cwd: string; env?: Record<string, string> }) {
-    this.child = spawn(process.execPath, [CLI, ...args], {
+  constructor(args: readonly string[], options: UpOptions) {
+    this.child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env, [TEST_TAG_VAR]: this.tag, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -41,7 +48,7 @@ export class UpProcess {
     });
   }
 
-  static start(configFile: string, options: { cwd: string; env?: Record<string, string> }): UpProcess {
+  static start(configFile: string, options: UpOptions): UpProcess {
     return new UpProcess(['up', '-c', configFile], options);
   }
 

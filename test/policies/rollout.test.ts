@@ -276,3 +276,33 @@ describe('rolling reload', () => {
     expect(describeGroups(sim.state)[0]?.state).to.equal('running');
   });
 });
+
+describe('a config applied together with a reload', () => {
+  it('rolls the changed groups and the requested ones in one request, each exactly once', () => {
+    const sim = new Simulator();
+    sim.send({
+      type: 'config-applied',
+      groups: { web: groupSpec({ count: 1 }), api: groupSpec({ count: 1 }) },
+    });
+    sim.advance(100);
+    const forksBefore = sim.lines().filter((line) => line.includes(' fork ')).length;
+
+    sim.send({
+      type: 'config-applied',
+      groups: { web: groupSpec({ count: 1, revision: 'r2' }), api: groupSpec({ count: 1 }) },
+      request: 7,
+      roll: ['api'],
+    });
+    sim.advance(1000);
+
+    const lines = sim.lines();
+    expect(lines.filter((line) => line.includes(' fork ')).length - forksBefore).to.equal(2);
+    const finished = lines.filter((line) => line.includes('rollout-finished'));
+    expect(finished).to.have.length(1);
+    expect(finished[0]).to.match(
+      /rollout-finished 7 true .*"web":"finished".*"api":"finished"|rollout-finished 7 true .*"api":"finished".*"web":"finished"/,
+    );
+    expect(lines.some((line) => line.includes('superseded'))).to.equal(false);
+    expect(generations(sim)).to.deep.equal([2, 2]);
+  });
+});

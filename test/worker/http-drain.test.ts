@@ -60,14 +60,14 @@ describe('drainHttpServer (in-process, real sockets)', () => {
     const first = await get(client);
     expect(first.connection).to.equal('keep-alive');
 
-    const drained = drainHttpServer(server, 1000);
+    const drained = drainHttpServer(server, 10_000);
     const second = await get(client);
 
     expect(second).to.include({ status: 200, connection: 'close' });
     expect(second.body, 'served on the same socket').to.equal(first.body);
     // Once that socket has closed nothing is left: the drain ends without waiting out the grace.
     expect(
-      await Promise.race([drained.then(() => 'drained'), sleep(900).then(() => 'still draining')]),
+      await Promise.race([drained.then(() => 'drained'), sleep(5000).then(() => 'still draining')]),
     ).to.equal('drained');
   });
 

@@ -1,5 +1,8 @@
+import { realpathSync } from 'node:fs';
 import { formatConfigError } from '../../config/errors.ts';
 import { loadConfig } from '../../config/load.ts';
+import { claimSocketPath } from '../../primary/control/claim.ts';
+import { controlSocketPath } from '../../primary/control/socket-path.ts';
 import { createLogger } from '../../primary/logging/logger.ts';
 import { runCluster } from '../../primary/run-cluster.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -7,24 +10,31 @@ import { type CliIo, EXIT } from '../io.ts';
 
 export const summary = 'run the cluster in the foreground';
 
-const HELP = `Usage: orchestrator up [-c FILE]
+const HELP = `Usage: orchestrator up [-c FILE] [--socket PATH]
 
 Runs the cluster in the foreground until SIGTERM or SIGINT, then drains every worker and exits.
 A second SIGINT kills the workers at once. SIGHUP re-reads the config and rolls every group.
+With \`watch: true\` (the default) every save of the config file is applied live.
 Logs are JSON lines when stdout is not a terminal, readable lines with worker prefixes when it is.
 
 Options:
-  -c, --config FILE  the config file (default: discovered in the current folder, as for validate)
-  -h, --help         show this help
+  -c, --config FILE    the config file (default: discovered in the current folder, as for validate)
+      --socket PATH    the control socket (default: derived from the config file's path)
+  -h, --help           show this help
 
-Exit status: 0 after a clean shutdown, 1 invalid config, 2 usage error, 130 killed by a second SIGINT.
+Exit status: 0 after a clean shutdown, 1 invalid config or already running, 2 usage error,
+130 killed by a second SIGINT.
 `;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(
     'up',
     argv,
-    { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    {
+      config: { type: 'string', short: 'c' },
+      socket: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     HELP,
     io,
   );
@@ -36,9 +46,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     for (const error of loaded.errors) io.stderr.write(`${formatConfigError(error)}\n`);
     return EXIT.failed;
   }
+  const file = realpathSync(loaded.file);
+  const socketPath = args.values.socket ?? controlSocketPath(file);
+  const claim = await claimSocketPath(socketPath);
+  if (!claim.ok) {
+    io.stderr.write(`orchestrator up: ${claim.reason} (${file}, control socket ${socketPath})\n`);
+    return EXIT.failed;
+  }
+
   const logger = createLogger();
   try {
-    return await runCluster({ config: loaded.config, file: loaded.file, logger });
+    return await runCluster({ config: loaded.config, file, logger, socketPath });
   } finally {
     logger.flushSync();
   }

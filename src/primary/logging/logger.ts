@@ -15,6 +15,8 @@ export interface LoggerOptions {
   readonly stream?: NodeJS.WritableStream;
   /** ANSI colors in pretty mode. Default: `colorsEnabled(output, env)` (NO_COLOR, FORCE_COLOR, a TTY). */
   readonly colors?: boolean;
+  /** How far stdout may fall behind a slow reader before lines are dropped (and counted). Default 64 MiB. */
+  readonly maxPendingBytes?: number;
   /** Read for NO_COLOR / FORCE_COLOR / TERM. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -45,7 +47,10 @@ export function createLogger(options: LoggerOptions = {}): PrimaryLogger {
   const colors = options.colors ?? colorsEnabled(output as { isTTY?: boolean }, options.env ?? process.env);
   // The sink reports dropped lines through the logger it feeds, so the notice has the log's format.
   let onDropped = (_lines: number): void => {};
-  const sink = openSink(options.stream, { onDropped: (lines) => onDropped(lines) });
+  const sink = openSink(options.stream, {
+    onDropped: (lines) => onDropped(lines),
+    maxPendingBytes: options.maxPendingBytes,
+  });
   const pinoOptions = { level: options.level ?? 'info', base: undefined };
   let log: Logger;
   if (pretty) {

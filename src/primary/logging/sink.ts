@@ -11,11 +11,13 @@ export interface LogSink {
   flushSync(): void;
 }
 
-export interface SinkEvents {
+export interface SinkOptions {
   /** The output failed for good (EPIPE: `orchestrator up | head` exited). Told once; later lines are dropped. */
   readonly onBroken?: (error: NodeJS.ErrnoException) => void;
   /** Lines dropped because the reader fell too far behind (see `createFdWriter`), told once it caught up. */
   readonly onDropped?: (lines: number) => void;
+  /** How far stdout may fall behind before lines are dropped (see `createFdWriter`). */
+  readonly maxPendingBytes?: number;
 }
 
 /**
@@ -24,10 +26,18 @@ export interface SinkEvents {
  * Losing the log must not take the cluster down: after a failed write the sink says so once (by default on
  * stderr) and drops further lines.
  */
-export function openSink(stream?: NodeJS.WritableStream, events: SinkEvents = {}): LogSink {
+export function openSink(stream?: NodeJS.WritableStream, events: SinkOptions = {}): LogSink {
   const onBroken = events.onBroken ?? reportOnStderr;
   if (stream === undefined) {
-    const writer = createFdWriter(1, { onError: onBroken, onDropped: events.onDropped ?? (() => {}) });
+    // Creating process.stdout makes libuv switch a pipe on fd 1 to non-blocking mode, so a full pipe answers
+    // EAGAIN instead of parking the primary in write(2) (see createFdWriter). Terminals and files are left as
+    // they are: they do not stall.
+    void process.stdout;
+    const writer = createFdWriter(1, {
+      onError: onBroken,
+      onDropped: events.onDropped ?? (() => {}),
+      maxPendingBytes: events.maxPendingBytes,
+    });
     return { write: (text) => writer.write(text), flushSync: () => writer.flushSync() };
   }
   let broken = false;

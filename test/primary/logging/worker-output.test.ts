@@ -248,6 +248,39 @@ describe('primary exit', () => {
     expect(msgs.at(-1)).to.equal('exiting');
   });
 
+  it('drops and counts what a stalled reader leaves beyond the limit, and logs the count before exiting', async () => {
+    const count = 50_000; // about 5 MB against a 64 KiB limit
+    const child = children.spawnFixture('overflowing-primary.ts', [String(count)]);
+    const { stdout, stderr } = child as { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
+    await new Promise<void>((resolve) => {
+      stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        if (chunk.includes('event loop free')) resolve();
+      });
+    });
+    let text = '';
+    stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+    });
+    const closed = new Promise((resolve) => stdout.once('close', resolve));
+    child.stdin?.end('exit now\n');
+    expect(await exitOf(child)).to.equal(0);
+    await closed;
+
+    const records = text
+      .split('\n')
+      .slice(0, -1)
+      .map((line) => JSON.parse(line) as { level: number; msg: string; dropped?: number });
+    const notice = records.pop();
+    expect(notice).to.include({ level: 40, msg: 'log output fell behind: lines dropped' });
+    const kept = records.map((r) => Number(r.msg.replace('worker ', '')));
+    expect(
+      kept.every((n, i) => i === 0 || n > (kept[i - 1] as number)),
+      'kept lines in order, no repeats',
+    ).to.equal(true);
+    expect(notice?.dropped).to.be.greaterThan(0);
+    expect(kept.length + (notice?.dropped as number)).to.equal(count);
+  });
+
   it('keeps running when the reader of its output goes away, and says so once on stderr', async () => {
     const child = children.spawnFixture('logging-primary.ts', ['50000', 'json']);
     let stderr = '';

@@ -1,0 +1,89 @@
+import type { ClusterConfig } from '../../config/schema.ts';
+
+/**
+ * What both exports read from a config: plain functions of the validated config, so a unit file and a
+ * manifest made from the same file always agree.
+ */
+
+/** Time for the primary itself to log, close its endpoints and exit once the last worker is gone. */
+export const PRIMARY_EXIT_MARGIN_S = 5;
+
+/** The longest `shutdown.timeoutMs` of any group, in whole seconds (rounded up): shutdown drains all at once. */
+export function longestDrainSeconds(config: ClusterConfig): number {
+  const ms = Math.max(0, ...Object.values(config.groups).map((g) => g.shutdown.timeoutMs));
+  return Math.ceil(ms / 1000);
+}
+
+/** How long a stop may take before the platform kills everything: the longest drain plus the margin. */
+export function stopTimeoutSeconds(config: ClusterConfig): number {
+  return longestDrainSeconds(config) + PRIMARY_EXIT_MARGIN_S;
+}
+
+export function longestReadySeconds(config: ClusterConfig): number {
+  return Math.ceil(Math.max(0, ...Object.values(config.groups).map((g) => g.ready.timeoutMs)) / 1000);
+}
+
+export function longestReloadSeconds(config: ClusterConfig): number {
+  return Math.ceil(Math.max(0, ...Object.values(config.groups).map((g) => g.reload.timeoutMs)) / 1000);
+}
+
+export interface DeclaredPort {
+  readonly name: string;
+  readonly port: number;
+  readonly groups: readonly string[];
+}
+
+const PORT_VAR = /^(?:.+_)?PORT$/;
+
+/**
+ * The ports the groups serve, as the config declares them: env vars named `PORT` or `*_PORT` with a port
+ * number (the convention every Node framework reads). Groups on the same port share it (node:cluster shares
+ * one listening handle). Names are valid Kubernetes port names (<= 15 characters, lowercase, a letter).
+ * Example: web { PORT: '3000' }, admin_api { ADMIN_PORT: '9000' } -> web 3000, admin-api 9000.
+ */
+export function declaredPorts(config: ClusterConfig): DeclaredPort[] {
+  const byPort = new Map<number, { name: string; groups: string[] }>();
+  const used = new Set<string>(['metrics']);
+  for (const [group, settings] of Object.entries(config.groups)) {
+    for (const [key, value] of Object.entries(settings.env)) {
+      if (!PORT_VAR.test(key) || !/^\d+$/.test(value)) continue;
+      const port = Number(value);
+      if (port < 1 || port > 65_535) continue;
+      const existing = byPort.get(port);
+      if (existing) {
+        if (!existing.groups.includes(group)) existing.groups.push(group);
+        continue;
+      }
+      const name = uniqueName(portName(key === 'PORT' ? group : `${group}-${key.slice(0, -5)}`), used);
+      used.add(name);
+      byPort.set(port, { name, groups: [group] });
+    }
+  }
+  return [...byPort.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([port, { name, groups }]) => ({ name, port, groups }));
+}
+
+/** A DNS-1123 label (Kubernetes object names): lowercase letters, digits and '-', at most `max` long. */
+export function dnsLabel(text: string, max = 63, fallback = 'app'): string {
+  const label = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .slice(0, max)
+    .replace(/^-+|-+$/g, '');
+  return label === '' ? fallback : label;
+}
+
+function portName(text: string): string {
+  const name = dnsLabel(text, 15, 'http');
+  return /[a-z]/.test(name) ? name : `p${name}`.slice(0, 15);
+}
+
+function uniqueName(base: string, used: ReadonlySet<string>): string {
+  if (!used.has(base)) return base;
+  for (let n = 2; ; n++) {
+    const name = `${base.slice(0, 15 - String(n).length - 1)}-${n}`;
+    if (!used.has(name)) return name;
+  }
+}

@@ -1,0 +1,49 @@
+import type { StatusJson } from '../primary/status.ts';
+
+/**
+ * `orchestrator status` for people: one line per group, then one per worker.
+ *
+ *   NAME    STATE    READY  RESTARTS  PID    UPTIME  MEMORY   CPU
+ *   web     running  2/2    1
+ *    web.0  ready           1         4250   3m12s   45.1 MB  1.2s
+ */
+export function formatStatusTable(status: StatusJson, now: number): string {
+  const rows: string[][] = [['NAME', 'STATE', 'READY', 'RESTARTS', 'PID', 'UPTIME', 'MEMORY', 'CPU']];
+  for (const group of status.groups) {
+    const restarts = group.workers.reduce((sum, worker) => sum + worker.restarts, 0);
+    rows.push([group.name, group.state, `${group.ready}/${group.desired}`, String(restarts), '', '', '', '']);
+    for (const worker of group.workers) {
+      rows.push([
+        ` ${group.name}.${worker.index}`,
+        worker.state,
+        '',
+        String(worker.restarts),
+        worker.pid === null ? '-' : String(worker.pid),
+        worker.pid === null ? '-' : duration(now - Date.parse(worker.startedAt)),
+        worker.rss === null ? '-' : `${(worker.rss / 1024 / 1024).toFixed(1)} MB`,
+        worker.cpuSeconds === null ? '-' : `${worker.cpuSeconds.toFixed(1)}s`,
+      ]);
+    }
+  }
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+  const header = `cluster pid ${status.pid}, config ${status.config.path} (generation ${status.config.generation})`;
+  const error = status.config.error === null ? '' : `last config edit rejected:\n${status.config.error}\n`;
+  return `${header}\n${error}${lines.join('\n')}\n`;
+}
+
+/** 3m12s, 2h05m, 4d03h: the two largest units, like `ps` and `kubectl` show ages. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}

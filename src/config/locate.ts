@@ -1,0 +1,32 @@
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CONFIG_SEARCH_PLACES, MODULE_NAME } from './search-places.ts';
+
+/**
+ * The config file `up` would use, found without running it: the same search places in the same order, with
+ * package.json counted only when it has the `orchestrator` key. The control commands (`status`, `reload`,
+ * ...) use it to find the socket of the cluster started from that file, so they never execute config code.
+ * Returns the real path (symlinks resolved), or null when no file is found.
+ */
+export function locateConfigFile(options: { file?: string | undefined; cwd: string }): string | null {
+  if (options.file !== undefined) {
+    const explicit = resolve(options.cwd, options.file);
+    return existsSync(explicit) ? realpathSync(explicit) : explicit;
+  }
+  for (const place of CONFIG_SEARCH_PLACES) {
+    const candidate = join(options.cwd, place);
+    if (!existsSync(candidate)) continue;
+    if (place === 'package.json' && !hasOwnKey(candidate, MODULE_NAME)) continue;
+    return realpathSync(candidate);
+  }
+  return null;
+}
+
+function hasOwnKey(packageJson: string, key: string): boolean {
+  try {
+    const data: unknown = JSON.parse(readFileSync(packageJson, 'utf8'));
+    return typeof data === 'object' && data !== null && Object.hasOwn(data, key);
+  } catch {
+    return false;
+  }
+}

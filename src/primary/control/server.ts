@@ -1,0 +1,216 @@
+import { chmodSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { StatusJson } from '../status.ts';
+
+/** Request bodies are small JSON documents; anything bigger is refused before it is read in full. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** The largest count `scale` accepts: far above any machine's cores, far below a fork bomb. */
+export const MAX_SCALE_COUNT = 1024;
+
+/** A line of a streamed answer (NDJSON): progress while the operation runs, then one `done`. */
+export type ControlLine =
+  | { readonly event: 'progress'; readonly message: string; readonly group?: string }
+  | {
+      readonly event: 'done';
+      readonly ok: boolean;
+      readonly message: string;
+      readonly groups?: Record<string, string>;
+    };
+
+export type Refusal = { readonly status: 400 | 404 | 409 | 422; readonly error: string };
+
+/** What the running cluster offers its operators; run-cluster.ts implements it. */
+export interface ControlApi {
+  status(): StatusJson;
+  /** Re-reads the config and rolls `groups` (all when empty); `progress` is called as the roll goes. */
+  reload(groups: readonly string[], progress: (line: ControlLine) => void): Promise<Refusal | ControlLine>;
+  scale(counts: Readonly<Record<string, number>>): Refusal | null;
+  /** Starts the graceful shutdown; resolves once every worker is gone. */
+  down(): Promise<void>;
+}
+
+/**
+ * The control plane: HTTP with JSON bodies on a Unix socket in a private folder (no TCP listener), so
+ * `curl --unix-socket` works and only this user can reach it.
+ *
+ *   GET  /status                          -> 200 StatusJson
+ *   POST /reload {"groups": ["web"]}      -> 200 NDJSON ControlLine stream, ending with {"event":"done",...}
+ *   POST /scale  {"counts": {"web": 4}}   -> 200 {"ok":true}
+ *   POST /down                            -> 200 NDJSON: {"event":"progress",...} then {"event":"done",...}
+ *
+ * Bad JSON or shapes -> 400, unknown group -> 404, a bad config on reload -> 422, oversized body -> 413,
+ * unknown path -> 404, wrong method -> 405. A refused request changes nothing.
+ */
+export async function startControlServer(socketPath: string, api: ControlApi): Promise<ControlServer> {
+  const server = createServer((request, response) => {
+    void route(api, request, response).catch((error: unknown) => {
+      if (!response.headersSent)
+        sendJson(response, 500, { error: String((error as Error).message ?? error) });
+      else response.end();
+    });
+  });
+  // Control requests are rare and small: a slow or stuck client must not hold the primary's sockets.
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  chmodSync(socketPath, 0o600);
+  return new ControlServer(server, socketPath);
+}
+
+export class ControlServer {
+  readonly #server: Server;
+  readonly path: string;
+
+  constructor(server: Server, path: string) {
+    this.#server = server;
+    this.path = path;
+  }
+
+  /** Stops listening, ends idle connections and removes the socket file. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeIdleConnections();
+    });
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // Already gone (closing a listening Unix socket server usually removes it).
+    }
+  }
+}
+
+async function route(api: ControlApi, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const path = (request.url ?? '/').split('?')[0];
+  const method = request.method ?? 'GET';
+  const expect = ROUTES[path ?? ''];
+  if (expect === undefined) return sendJson(response, 404, { error: `no such endpoint: ${path}` });
+  if (method !== expect) {
+    response.setHeader('allow', expect);
+    return sendJson(response, 405, { error: `${path} takes ${expect}` });
+  }
+  if (path === '/status') return sendJson(response, 200, api.status());
+
+  const body = await readJsonBody(request);
+  if (!body.ok) return sendJson(response, body.status, { error: body.error });
+
+  switch (path) {
+    case '/scale': {
+      const counts = parseCounts(body.value);
+      if (typeof counts === 'string') return sendJson(response, 400, { error: counts });
+      const refusal = api.scale(counts);
+      return refusal
+        ? sendJson(response, refusal.status, { error: refusal.error })
+        : sendJson(response, 200, { ok: true });
+    }
+    case '/reload': {
+      const groups = parseGroups(body.value);
+      if (typeof groups === 'string') return sendJson(response, 400, { error: groups });
+      let streaming = false;
+      const write = (line: ControlLine): void => {
+        if (!streaming) {
+          streaming = true;
+          response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        }
+        response.write(`${JSON.stringify(line)}\n`);
+      };
+      const result = await api.reload(groups, write);
+      if ('status' in result) {
+        if (!streaming) return sendJson(response, result.status, { error: result.error });
+        write({ event: 'done', ok: false, message: result.error });
+      } else write(result);
+      response.end();
+      return;
+    }
+    case '/down': {
+      response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      response.write(
+        `${JSON.stringify({ event: 'progress', message: 'draining every worker' } satisfies ControlLine)}\n`,
+      );
+      await api.down();
+      response.end(
+        `${JSON.stringify({ event: 'done', ok: true, message: 'stopped' } satisfies ControlLine)}\n`,
+      );
+      return;
+    }
+  }
+}
+
+const ROUTES: Readonly<Record<string, string>> = {
+  '/status': 'GET',
+  '/reload': 'POST',
+  '/scale': 'POST',
+  '/down': 'POST',
+};
+
+function sendJson(response: ServerResponse, status: number, value: unknown): void {
+  const text = `${JSON.stringify(value)}\n`;
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+type Body = { ok: true; value: unknown } | { ok: false; status: 400 | 413; error: string };
+
+async function readJsonBody(request: IncomingMessage): Promise<Body> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    request.resume();
+    return { ok: false, status: 413, error: `body larger than ${MAX_BODY_BYTES} bytes` };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      request.resume();
+      return { ok: false, status: 413, error: `body larger than ${MAX_BODY_BYTES} bytes` };
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, status: 400, error: `invalid JSON: ${(error as Error).message}` };
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `{"groups": [...]}` (or `{}` for all groups) -> the names, or what is wrong. */
+export function parseGroups(value: unknown): string[] | string {
+  if (!isRecord(value)) return 'expected a JSON object like {"groups": ["web"]}';
+  const groups = value.groups ?? [];
+  if (!Array.isArray(groups) || !groups.every((name) => typeof name === 'string')) {
+    return '"groups" must be an array of group names';
+  }
+  return groups as string[];
+}
+
+/** `{"counts": {"web": 4}}` -> the counts, or what is wrong. */
+export function parseCounts(value: unknown): Record<string, number> | string {
+  if (!isRecord(value) || !isRecord(value.counts))
+    return 'expected a JSON object like {"counts": {"web": 4}}';
+  const counts: Record<string, number> = {};
+  const entries = Object.entries(value.counts);
+  if (entries.length === 0) return '"counts" names no group';
+  for (const [name, count] of entries) {
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > MAX_SCALE_COUNT) {
+      return `counts.${name}: must be a whole number from 0 to ${MAX_SCALE_COUNT}, got ${JSON.stringify(count)}`;
+    }
+    counts[name] = count;
+  }
+  return counts;
+}

@@ -1,0 +1,73 @@
+import { type ConfigDiff, diffConfigs } from '../config/diff.ts';
+import { type ConfigError, formatConfigError } from '../config/errors.ts';
+import type { ClusterConfig } from '../config/schema.ts';
+
+/**
+ * The config the cluster runs, its generation (incremented on every applied config) and the last rejected
+ * edit's message (kept until a valid config is applied), plus the one-at-a-time discipline for reading the
+ * file again.
+ */
+export class LiveConfig {
+  #config: ClusterConfig;
+  #generation = 1;
+  #error: string | null = null;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(initial: ClusterConfig) {
+    this.#config = initial;
+  }
+
+  get config(): ClusterConfig {
+    return this.#config;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get error(): string | null {
+    return this.#error;
+  }
+
+  /**
+   * Takes `next` as the running config and returns what changed, or null when nothing did and `force` is
+   * false (a save that changed nothing is not a new generation).
+   */
+  accept(next: ClusterConfig, force: boolean): ConfigDiff['groups'] | null {
+    const diff = diffConfigs(this.#config, next);
+    if (!force && Object.keys(diff.groups).length === 0 && !diff.watch) return null;
+    this.#config = next;
+    this.#generation += 1;
+    this.#error = null;
+    return diff.groups;
+  }
+
+  /** Records a rejected config; returns its message as `status` shows it. */
+  reject(errors: readonly ConfigError[]): string {
+    this.#error = errors.map(formatConfigError).join('\n');
+    return this.#error;
+  }
+
+  /** Runs `task` after every task queued before it has finished, and returns its result. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(task, task);
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * A trigger for `task` that coalesces: calls while a run is waiting add nothing, and a call while one is
+   * running queues exactly one more, so the last call is always followed by a full run.
+   */
+  serialized(task: () => Promise<void>): () => void {
+    let waiting = false;
+    return () => {
+      if (waiting) return;
+      waiting = true;
+      void this.exclusive(async () => {
+        waiting = false;
+        await task();
+      });
+    };
+  }
+}

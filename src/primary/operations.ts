@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { MetricsConfig } from '../config/schema.ts';
+import { type MetricsSource, startMetrics } from './metrics/start-metrics.ts';
+import { notifySystemd } from './systemd/notify-readiness.ts';
+import { sdNotifier } from './systemd/sd-notify.ts';
+
+export interface Operations {
+  /** The config generation now applied (1 for the first config). */
+  configApplied(generation: number): void;
+  configRejected(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * What the machine around `orchestrator up` talks to: the metrics/health endpoint (when `metrics.port` or
+ * ORCHESTRATOR_METRICS_PORT is set) and systemd's readiness protocol (when NOTIFY_SOCKET is set). Both only
+ * read the supervisor's public view; neither can change what the cluster does. The endpoint's address is
+ * read once at start: an edit of `metrics` takes effect at the next start.
+ */
+export async function startOperations(
+  supervisor: MetricsSource,
+  config: MetricsConfig,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Operations> {
+  const metrics = await startMetrics(supervisor, config, log, env);
+  const notifier = sdNotifier(env, (message) => log.warn(message));
+  const stopNotifying = notifier === null ? () => {} : notifySystemd(supervisor, notifier);
+  return {
+    configApplied: (generation) => metrics?.configApplied(generation),
+    configRejected: () => metrics?.configRejected(),
+    async close() {
+      stopNotifying();
+      await metrics?.close();
+    },
+  };
+}

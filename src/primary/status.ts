@@ -1,0 +1,67 @@
+import type { GroupView } from '../policies/view.ts';
+import type { Scheduling } from './hosts/types.ts';
+
+/** `orchestrator status --json`, as the contract shows it (more fields may be added; these stay). */
+export interface StatusJson {
+  readonly pid: number;
+  readonly config: { readonly path: string; readonly generation: number; readonly error: string | null };
+  readonly groups: readonly GroupStatus[];
+}
+
+export interface GroupStatus {
+  readonly name: string;
+  readonly state: GroupView['state'];
+  readonly scheduling: Scheduling;
+  readonly desired: number;
+  /** Workers in state `ready`. */
+  readonly ready: number;
+  readonly workers: readonly WorkerStatus[];
+}
+
+export interface WorkerStatus {
+  readonly id: number;
+  readonly pid: number | null;
+  readonly index: number;
+  readonly state: GroupView['workers'][number]['state'];
+  readonly restarts: number;
+  readonly startedAt: string;
+  readonly generation: number;
+  /** Resident memory in bytes, from the worker's last heartbeat; null before its first. */
+  readonly rss: number | null;
+  /** CPU time used (user + system) in seconds, read from /proc; null where unavailable. */
+  readonly cpuSeconds: number | null;
+}
+
+export interface StatusInputs {
+  readonly pid: number;
+  readonly config: StatusJson['config'];
+  readonly groups: readonly GroupView[];
+  readonly scheduling: (group: string) => Scheduling;
+  readonly rss: (worker: number) => number | null;
+  readonly cpuSeconds: (pid: number) => number | null;
+}
+
+export function buildStatus(inputs: StatusInputs): StatusJson {
+  return {
+    pid: inputs.pid,
+    config: inputs.config,
+    groups: inputs.groups.map((group) => ({
+      name: group.name,
+      state: group.state,
+      scheduling: inputs.scheduling(group.name),
+      desired: group.desired,
+      ready: group.workers.filter((worker) => worker.state === 'ready').length,
+      workers: group.workers.map((worker) => ({
+        id: worker.id,
+        pid: worker.pid,
+        index: worker.index,
+        state: worker.state,
+        restarts: worker.restarts,
+        startedAt: new Date(worker.startedAt).toISOString(),
+        generation: worker.generation,
+        rss: worker.pid === null ? null : inputs.rss(worker.id),
+        cpuSeconds: worker.pid === null ? null : inputs.cpuSeconds(worker.pid),
+      })),
+    })),
+  };
+}

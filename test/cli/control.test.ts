@@ -1,0 +1,189 @@
+import { expect } from 'chai';
+import { statSync } from 'node:fs';
+import { request } from 'node:http';
+import { dirname } from 'node:path';
+import { controlSocketPath } from '../../src/primary/control/socket-path.ts';
+import type { StatusJson } from '../../src/primary/status.ts';
+import { orchestrator } from '../helpers/cli.ts';
+import { app } from '../helpers/cluster-dir.ts';
+import { useCluster } from '../helpers/cluster-fixture.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { eventually, getJson } from '../helpers/load.ts';
+import { waitUntilGone } from '../helpers/tagged-processes.ts';
+import { UpProcess } from '../helpers/up-process.ts';
+
+/** Raw HTTP over the control socket, the way `curl --unix-socket` talks to it. */
+function raw(socketPath: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method, path }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('control plane: status, reload, scale, down', function () {
+  this.timeout(90_000);
+  const cluster = useCluster();
+
+  async function started(count = 2) {
+    const port = await freePort();
+    const up = cluster.start({ groups: { web: { entry: app('http-info.ts'), count, env: { PORT: String(port) } } } });
+    await up.waitForMessage('cluster ready');
+    const cli = (...args: string[]) => orchestrator([...args, '-c', cluster.dir.configFile], cluster.dir.path);
+    const status = async (): Promise<StatusJson> => JSON.parse((await cli('status', '--json')).stdout) as StatusJson;
+    return { up, port, cli, status, socket: controlSocketPath(cluster.dir.configFile) };
+  }
+
+  it('status --json shows the groups and workers in the contract shape', async () => {
+    const { up, status } = await started();
+    const s = await status();
+    expect(s.pid).to.equal(up.child.pid);
+    expect(s.config).to.deep.equal({ path: cluster.dir.configFile, generation: 1, error: null });
+    expect(s.groups).to.have.length(1);
+    const [web] = s.groups;
+    expect(web).to.include({ name: 'web', state: 'running', scheduling: 'round-robin', desired: 2 });
+    expect(web?.workers.map((w) => [w.index, w.state])).to.deep.equal([
+      [0, 'ready'],
+      [1, 'ready'],
+    ]);
+    for (const worker of web?.workers ?? []) {
+      expect(worker.pid).to.be.a('number');
+      expect(worker.restarts).to.equal(0);
+      expect(Date.parse(worker.startedAt)).to.be.closeTo(Date.now(), 60_000);
+    }
+  });
+
+  it('status prints a table with ready/desired, and exits 3 when no cluster runs', async () => {
+    const { cli } = await started();
+    const table = await cli('status');
+    expect(table.code).to.equal(0);
+    expect(table.stdout).to.match(/^web\s+running\s+2\/2\s+0/m);
+    expect(table.stdout).to.match(/^ web\.0\s+ready/m);
+
+    const none = await orchestrator(['status', '-c', `${cluster.dir.path}/nothing-here.json`], cluster.dir.path);
+    expect(none.code).to.equal(3);
+    expect(none.stderr.trim().split('\n')).to.have.length(1);
+  });
+
+  it('keeps the socket in a folder only the owner can enter, the socket itself 0600', async () => {
+    const { socket } = await started(1);
+    expect(statSync(dirname(socket)).mode & 0o777).to.equal(0o700);
+    expect(statSync(socket).mode & 0o777).to.equal(0o600);
+  });
+
+  it('scale sets a count until the next config change, and refuses a bad group or count', async () => {
+    const { cli, status } = await started(1);
+    expect((await cli('scale', 'web=3')).code).to.equal(0);
+    await eventually(async () => {
+      const web = (await status()).groups[0];
+      if (web?.ready !== 3) throw new Error(`ready ${web?.ready}`);
+    });
+
+    expect((await cli('scale', 'nope=2')).code).to.equal(1);
+    expect((await cli('scale', 'web=many')).code).to.equal(2);
+    expect((await cli('scale', 'web=100000')).code).to.equal(2);
+    expect((await status()).groups[0]?.desired).to.equal(3);
+
+    expect((await cli('scale', 'web=1')).code).to.equal(0);
+    await eventually(async () => {
+      const workers = (await status()).groups[0]?.workers ?? [];
+      if (workers.length !== 1) throw new Error(`${workers.length} workers`);
+      expect(workers[0]?.index).to.equal(0);
+    });
+  });
+
+  it('answers malformed, unknown, absurd and oversized requests with a 4xx and changes nothing', async () => {
+    const { socket, status } = await started(1);
+    const before = await status();
+    expect((await raw(socket, 'POST', '/scale', '{not json')).status).to.equal(400);
+    expect((await raw(socket, 'POST', '/scale', JSON.stringify({ counts: { ghost: 1 } }))).status).to.equal(404);
+    expect((await raw(socket, 'POST', '/scale', JSON.stringify({ counts: { web: 1e9 } }))).status).to.equal(400);
+    expect((await raw(socket, 'POST', '/scale', JSON.stringify({ counts: { web: -1 } }))).status).to.equal(400);
+    expect((await raw(socket, 'POST', '/scale', 'x'.repeat(200_000))).status).to.equal(413);
+    expect((await raw(socket, 'POST', '/reload', JSON.stringify({ groups: 'web' }))).status).to.equal(400);
+    expect((await raw(socket, 'POST', '/reload', JSON.stringify({ groups: ['ghost'] }))).status).to.equal(404);
+    expect((await raw(socket, 'GET', '/nowhere')).status).to.equal(404);
+    expect((await raw(socket, 'DELETE', '/status')).status).to.equal(405);
+    const after = await status();
+    // Everything but the live gauges (memory, CPU time) is as it was.
+    const shape = (s: StatusJson) =>
+      s.groups.map((g) => ({ ...g, workers: g.workers.map(({ rss: _r, cpuSeconds: _c, ...w }) => w) }));
+    expect(shape(after)).to.deep.equal(shape(before));
+    expect(after.config.generation).to.equal(before.config.generation);
+  });
+
+  it('reload rolls every worker, printing progress, and exits 0', async () => {
+    const { cli, status } = await started();
+    const before = (await status()).groups[0]?.workers.map((w) => w.pid);
+    const result = await cli('reload');
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/rolling web/);
+    expect(result.stdout).to.match(/web: every worker replaced/);
+    const after = (await status()).groups[0]?.workers.map((w) => w.pid);
+    expect(after).to.have.length(2);
+    expect(after?.filter((pid) => before?.includes(pid))).to.deep.equal([]);
+  });
+
+  it('reload exits 1 for an unknown group, and when the new workers fail (the old ones keep serving)', async () => {
+    const { cli, port, status } = await started();
+    expect((await cli('reload', 'ghost')).code).to.equal(1);
+
+    const before = (await status()).groups[0]?.workers.map((w) => w.pid).sort();
+    cluster.dir.writeConfig({
+      groups: { web: { entry: app('crash-at-start.ts'), count: 2, env: { PORT: String(port) } } },
+      watch: false,
+    });
+    const result = await cli('reload');
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(/reload failed: web aborted/);
+    expect((await status()).groups[0]?.workers.map((w) => w.pid).sort()).to.deep.equal(before);
+    expect((await getJson(`http://127.0.0.1:${port}/`)).group).to.equal('web');
+  });
+
+  it('a reload requested during a reload supersedes it, leaving no worker of an old generation', async () => {
+    const { cli, status } = await started(3);
+    const first = cli('reload');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await cli('reload');
+    expect(second.code, second.stderr).to.equal(0);
+    expect((await first).code).to.be.oneOf([0, 1]);
+    const s = await status();
+    const generations = new Set(s.groups[0]?.workers.map((w) => w.generation));
+    expect(s.groups[0]?.workers).to.have.length(3);
+    expect(generations.size).to.equal(1);
+    expect(s.groups[0]?.workers.every((w) => w.state === 'ready')).to.equal(true);
+  });
+
+  it('down drains the cluster and returns once it has stopped', async () => {
+    const { up, cli } = await started();
+    const result = await cli('down');
+    expect(result.code).to.equal(0);
+    expect((await up.exited).code).to.equal(0);
+    expect(await waitUntilGone(up.tag, 2000)).to.deep.equal([]);
+    expect((await cli('status')).code).to.equal(3);
+  });
+
+  it('starts over a stale socket left by a killed primary, and refuses a second up for the same config', async () => {
+    const { up, socket } = await started(1);
+    const second = new UpProcess(['up', '-c', cluster.dir.configFile], { cwd: cluster.dir.path });
+    const refused = await second.exited;
+    expect(refused.code).to.equal(1);
+    expect(second.raw.join('\n')).to.match(/already running/);
+
+    up.signal('SIGKILL');
+    await up.exited;
+    expect(statSync(socket).isSocket()).to.equal(true);
+    const third = cluster.start({
+      groups: { web: { entry: app('http-info.ts'), count: 1, env: { PORT: String(await freePort()) } } },
+    });
+    await third.waitForMessage('cluster ready');
+    expect((await orchestrator(['status', '-c', cluster.dir.configFile], cluster.dir.path)).code).to.equal(0);
+  });
+});

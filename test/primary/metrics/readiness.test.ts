@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import type { GroupView, GroupViewState, WorkerViewState } from '../../../src/policies/view.ts';
+import { readiness } from '../../../src/primary/metrics/readiness.ts';
+
+function group(name: string, state: GroupViewState, desired: number, workers: WorkerViewState[]): GroupView {
+  return {
+    name,
+    state,
+    desired,
+    workers: workers.map((s, i) => ({
+      id: i + 1,
+      pid: s === 'backoff' ? null : 100 + i,
+      index: i,
+      generation: 1,
+      state: s,
+      restarts: 0,
+      startedAt: 0,
+    })),
+  };
+}
+
+describe('readiness (/readyz, READY=1)', () => {
+  it('is ready when every group has its desired number of ready workers', () => {
+    const result = readiness([
+      group('web', 'running', 2, ['ready', 'ready']),
+      group('jobs', 'running', 1, ['ready']),
+    ]);
+    expect(result.ready).to.equal(true);
+  });
+
+  it('names each group that is short, with its ready and desired counts', () => {
+    const result = readiness([
+      group('web', 'degraded', 2, ['ready', 'backoff']),
+      group('jobs', 'running', 1, ['ready']),
+    ]);
+    expect(result.ready).to.equal(false);
+    if (result.ready) return;
+    expect(result.short).to.deep.equal([{ group: 'web', state: 'degraded', desired: 2, ready: 1 }]);
+  });
+
+  it('stays ready during a surge reload, when old and new workers are ready side by side', () => {
+    const result = readiness([group('web', 'reloading', 2, ['ready', 'ready', 'starting', 'ready'])]);
+    expect(result.ready).to.equal(true);
+  });
+
+  it('is not ready while a group is starting, failed or stopping, whatever its workers say', () => {
+    expect(readiness([group('web', 'starting', 1, ['starting'])]).ready).to.equal(false);
+    expect(readiness([group('web', 'failed', 0, [])]).ready).to.equal(false);
+    expect(readiness([group('web', 'stopping', 1, ['ready'])]).ready).to.equal(false);
+  });
+
+  it('counts a group scaled to 0 as ready', () => {
+    expect(readiness([group('idle', 'running', 0, [])]).ready).to.equal(true);
+  });
+});
