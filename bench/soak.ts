@@ -15,7 +15,7 @@ import { freePort } from '../test/helpers/free-port.ts';
 import { writeFileSync } from 'node:fs';
 import { numberFlag } from './lib/args.ts';
 import { startOrchestrator } from './lib/contenders.ts';
-import { childPids, rssMb, runMain, sleep, until } from './lib/procs.ts';
+import { childPids, onCleanup, rssMb, runMain, sleep, until } from './lib/procs.ts';
 import { startRequestLoad } from './lib/request-load.ts';
 import { fixed, table } from './lib/stats.ts';
 
@@ -38,6 +38,7 @@ await runMain(async () => {
     group: { backoff: { strategy: 'fixed', delayMs: 100 }, restart: { maxRestarts: 1000, windowMs: 60_000 } },
   });
   const primary = cluster.primaryPid;
+  if (logFile) onCleanup(() => writeFileSync(logFile, `${cluster.up.raw.join('\n')}\n`));
   const startedAt = performance.now();
   const durationMs = minutes * 60_000;
   const load = startRequestLoad({
@@ -111,7 +112,6 @@ await runMain(async () => {
   let duringReloads = 0;
   for (const [from, to] of reloads) duringReloads += load.window(from, to).failed;
   const leftovers = await cluster.stop();
-  if (logFile) writeFileSync(logFile, `${cluster.up.raw.join('\n')}\n`);
 
   process.stdout.write(
     `\n${table(['minute', 'primary RSS MB', 'ok (cumulative)', 'failed this minute', 'kills (cumulative)', 'reloads (cumulative)', 'workers'], rows)}\n\n`,

@@ -19,7 +19,8 @@ export function renderConfigDocs(schema: JsonSchema): string {
   section(out, 'Top level', '', schema);
   // Top-level blocks other than `groups` (such as `metrics`) get their own table.
   for (const [key, property] of Object.entries(properties(schema))) {
-    if (key !== 'groups' && property.properties !== undefined) section(out, `\`${key}\``, `${key}.`, property);
+    if (key !== 'groups' && property.properties !== undefined)
+      section(out, `\`${key}\``, `${key}.`, property);
   }
   const group = objectAt(schema, ['groups'])?.additionalProperties as JsonSchema | undefined;
   if (group !== undefined) {

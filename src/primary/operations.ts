@@ -4,6 +4,14 @@ import { type MetricsSource, startMetrics } from './metrics/start-metrics.ts';
 import { notifySystemd } from './systemd/notify-readiness.ts';
 import { sdNotifier } from './systemd/sd-notify.ts';
 
+/**
+ * As PID 1 (a container started without an init) signals still work, since `up` handles the ones it needs,
+ * but orphaned processes (a worker's own children whose parent died) are re-parented to PID 1 and Node never
+ * reaps processes it did not start itself: they stay zombies. An init such as tini reaps them.
+ */
+export const PID1_ADVICE =
+  'running as PID 1: orphaned processes will not be reaped; run under an init (docker run --init, or tini as the ENTRYPOINT)';
+
 export interface Operations {
   /** The config generation now applied (1 for the first config). */
   configApplied(generation: number): void;
@@ -23,6 +31,7 @@ export async function startOperations(
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Operations> {
+  if (process.pid === 1) log.warn(PID1_ADVICE);
   const metrics = await startMetrics(supervisor, config, log, env);
   const notifier = sdNotifier(env, (message) => log.warn(message));
   const stopNotifying = notifier === null ? () => {} : notifySystemd(supervisor, notifier);

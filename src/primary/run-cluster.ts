@@ -184,29 +184,13 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   return exitCode;
 }
 
+/**
+ * The engine logs each decision as it makes it (group failed, reload aborted, ...); the one thing only the
+ * shell sees end is a whole rollout request.
+ */
 function logOutcome(log: Logger, outcome: Outcome): void {
-  switch (outcome.kind) {
-    case 'group-failed':
-      log.error({ group: outcome.group, reason: outcome.reason }, 'group failed: no more restarts');
-      return;
-    case 'reload-aborted':
-      log.error({ group: outcome.group, reason: outcome.reason }, 'reload aborted: old workers keep serving');
-      return;
-    case 'rollout-finished':
-      log[outcome.ok ? 'info' : 'warn'](
-        { request: outcome.request, groups: outcome.groups },
-        'reload finished',
-      );
-      return;
-    case 'group-ready':
-    case 'group-recovered':
-    case 'group-removed':
-    case 'reload-finished':
-      log.info({ group: outcome.group }, outcome.kind.replace('-', ' '));
-      return;
-    case 'shutdown-complete':
-      return;
-  }
+  if (outcome.kind !== 'rollout-finished') return;
+  log[outcome.ok ? 'info' : 'warn']({ request: outcome.request, groups: outcome.groups }, 'rollout finished');
 }
 
 /** Logs one summary line per group once every group of the first config is ready. */

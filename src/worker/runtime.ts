@@ -32,6 +32,7 @@ export function installRuntime(): void {
   if (state.installed) return;
   state.installed = true;
 
+  keepOutputOnExit();
   const registry = createServerRegistry();
   startHeartbeat({ intervalMs: HEARTBEAT_INTERVAL_MS, send: (beat) => void sendToPrimary(beat) });
 
@@ -64,5 +65,17 @@ export function installRuntime(): void {
       if (signal === 'SIGINT' && process.connected) return;
       void drainAndExit(SIGNAL_DRAIN);
     });
+  }
+}
+
+/**
+ * The primary reads a worker's stdout/stderr through pipes, and Node writes to pipes asynchronously: what an
+ * app logs right before `process.exit()` (or a crash) would be lost. Blocking writes, as Node already uses
+ * for files and terminals, make every line reach the primary; a slow reader then slows the writer instead.
+ * `setBlocking` is not public API, hence the guarded lookup.
+ */
+function keepOutputOnExit(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    (stream as { _handle?: { setBlocking?: (blocking: boolean) => void } })._handle?.setBlocking?.(true);
   }
 }

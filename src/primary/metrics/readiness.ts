@@ -32,5 +32,7 @@ export function readiness(groups: readonly GroupView[]): Readiness {
     ready: g.workers.filter((w) => w.state === 'ready').length,
   }));
   const short = all.filter((g) => NEVER_READY.has(g.state) || g.ready < g.desired);
+  // A config always has a group: none at all means no config has been applied yet.
+  if (all.length === 0) return { ready: false, groups: all, short };
   return short.length === 0 ? { ready: true, groups: all } : { ready: false, groups: all, short };
 }

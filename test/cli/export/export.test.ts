@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
-import { Service } from 'kubernetes-models/v1/Service';
+import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import {
+  type IPodDisruptionBudget,
+  PodDisruptionBudget,
+} from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { type IService, Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import { runCli } from '../../../src/cli/dispatch.ts';
 import { kubernetesManifests } from '../../../src/cli/export/kubernetes-manifests.ts';
@@ -71,11 +74,14 @@ function verifyUnit(text: string): { status: number | null; output: string } | n
 function validateManifest(doc: Record<string, unknown>): void {
   switch (doc.kind) {
     case 'Deployment':
-      return new Deployment(doc).validate();
+      new Deployment(doc).validate();
+      return;
     case 'Service':
-      return new Service(doc).validate();
+      new Service(doc).validate();
+      return;
     case 'PodDisruptionBudget':
-      return new PodDisruptionBudget(doc).validate();
+      new PodDisruptionBudget(doc).validate();
+      return;
     default:
       throw new Error(`unexpected kind ${String(doc.kind)}`);
   }
@@ -117,10 +123,13 @@ describe('orchestrator export', function () {
       expect(verified).to.deep.equal({ status: 0, output: '' });
     });
 
-    it('would notice a broken unit (the verify check above can fail)', function () {
+    it('would notice a broken unit (the verify check above can fail)', () => {
       const verified = verifyUnit('[Service]\nExecStart=/bin/true\nTimeoutStopSecs=5\n');
-      if (verified === null) this.skip();
-      expect(verified?.output).to.include("Unknown key 'TimeoutStopSecs'");
+      if (verified === null) {
+        console.warn('      (systemd-analyze is not installed here: nothing to check)');
+        return;
+      }
+      expect(verified.output).to.include("Unknown key 'TimeoutStopSecs'");
     });
   });
 
@@ -171,24 +180,24 @@ describe('orchestrator export', function () {
         image: 'x',
         replicas: 3,
         configFile: FIXED.configFile,
-      }) as Array<Record<string, any>>;
-      const spec = deployment?.spec;
+      }) as unknown as [IDeployment, IService, IPodDisruptionBudget];
+      const spec = deployment.spec;
+      const container = spec?.template.spec?.containers[0];
       // The smallest maxSurge (admin_api: 1) and maxUnavailable (admin_api: 0) of any group.
-      expect(spec.strategy.rollingUpdate).to.deep.equal({ maxSurge: 1, maxUnavailable: 0 });
+      expect(spec?.strategy?.rollingUpdate).to.deep.equal({ maxSurge: 1, maxUnavailable: 0 });
       // preStop 5 s + jobs' 46 s drain + 5 s.
-      expect(spec.template.spec.terminationGracePeriodSeconds).to.equal(56);
-      expect(spec.progressDeadlineSeconds).to.equal(300);
-      const container = spec.template.spec.containers[0];
-      expect(container.args).to.deep.equal(['up', '-c', 'cluster.config.json']);
-      expect(container.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 'metrics' });
-      expect(container.livenessProbe.httpGet).to.deep.equal({ path: '/healthz', port: 'metrics' });
-      expect(container.env).to.deep.include({ name: 'ORCHESTRATOR_METRICS_HOST', value: '0.0.0.0' });
+      expect(spec?.template.spec?.terminationGracePeriodSeconds).to.equal(56);
+      expect(spec?.progressDeadlineSeconds).to.equal(300);
+      expect(container?.args).to.deep.equal(['up', '-c', 'cluster.config.json']);
+      expect(container?.readinessProbe?.httpGet).to.deep.equal({ path: '/readyz', port: 'metrics' });
+      expect(container?.livenessProbe?.httpGet).to.deep.equal({ path: '/healthz', port: 'metrics' });
+      expect(container?.env).to.deep.include({ name: 'ORCHESTRATOR_METRICS_HOST', value: '0.0.0.0' });
       // web and admin_api share 3000; admin_api also declares ADMIN_PORT.
-      expect(service?.spec.ports.map((p: { name: string; port: number }) => [p.name, p.port])).to.deep.equal([
+      expect(service.spec?.ports?.map((p) => [p.name, p.port])).to.deep.equal([
         ['web', 3000],
         ['admin-api-admin', 9100],
       ]);
-      expect(budget?.spec.maxUnavailable).to.equal(1);
+      expect(budget.spec?.maxUnavailable).to.equal(1);
     });
 
     it('exits 2 without --image, with a bad --replicas or an unknown target; 1 for an invalid config', async () => {

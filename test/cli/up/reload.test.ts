@@ -4,7 +4,7 @@ import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
 import { getJson, runLoad } from '../../helpers/load.ts';
 
-const isRolloutDone = (record: { msg?: string }) => record.msg === 'reload finished';
+const isRolloutDone = (record: { msg?: string }) => record.msg === 'rollout finished';
 
 describe('orchestrator up: rolling reload (SIGHUP)', function () {
   this.timeout(90_000);
@@ -71,7 +71,7 @@ describe('orchestrator up: rolling reload (SIGHUP)', function () {
     });
 
     up.signal('SIGHUP');
-    await up.waitFor((r) => r.msg === 'reload aborted: old workers keep serving', 30_000, 'the abort');
+    await up.waitFor((r) => r.msg === 'reload aborted', 30_000, 'the abort');
 
     const after = new Set<number>();
     for (let i = 0; i < 6; i++) after.add((await getJson(url)).pid as number);

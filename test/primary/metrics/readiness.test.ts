@@ -49,6 +49,10 @@ describe('readiness (/readyz, READY=1)', () => {
     expect(readiness([group('web', 'stopping', 1, ['ready'])]).ready).to.equal(false);
   });
 
+  it('is not ready before the first config is applied (no groups yet)', () => {
+    expect(readiness([]).ready).to.equal(false);
+  });
+
   it('counts a group scaled to 0 as ready', () => {
     expect(readiness([group('idle', 'running', 0, [])]).ready).to.equal(true);
   });
