@@ -79,9 +79,18 @@ export async function run(): Promise<string> {
     median((samples.get(name) ?? []).map(pick));
   const rows = CONTENDERS.map((name) => [
     name,
-    fixed(med(name, (s) => s.failedPerReload), 1),
-    fixed(med(name, (s) => s.steadyP99), 1),
-    fixed(med(name, (s) => s.reloadP99), 1),
+    fixed(
+      med(name, (s) => s.failedPerReload),
+      1,
+    ),
+    fixed(
+      med(name, (s) => s.steadyP99),
+      1,
+    ),
+    fixed(
+      med(name, (s) => s.reloadP99),
+      1,
+    ),
     `${fixed(
       med(name, (s) => s.reloadP99 / s.steadyP99),
       2,

@@ -33,7 +33,12 @@ export async function killAndTime(cluster: Running): Promise<number> {
   process.kill(victim, 'SIGKILL');
   // Until it is gone, a request could still reach it and "answer": wait for its death (well under 1 ms).
   await until('the killed worker to die', () => (isAlive(victim) ? undefined : true), 5000, 0);
-  await until('an answer after the kill', async () => ((await answers(cluster.url)) ? true : undefined), 30_000, 5);
+  await until(
+    'an answer after the kill',
+    async () => ((await answers(cluster.url)) ? true : undefined),
+    30_000,
+    5,
+  );
   return performance.now() - killed;
 }
 

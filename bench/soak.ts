@@ -11,8 +11,8 @@
  * in-flight requests of the killed workers: a SIGKILLed worker cannot answer what it had already accepted).
  */
 
-import { freePort } from '../test/helpers/free-port.ts';
 import { writeFileSync } from 'node:fs';
+import { freePort } from '../test/helpers/free-port.ts';
 import { numberFlag } from './lib/args.ts';
 import { startOrchestrator } from './lib/contenders.ts';
 import { childPids, onCleanup, rssMb, runMain, sleep, until } from './lib/procs.ts';

@@ -29,7 +29,12 @@ export async function run(): Promise<string> {
       const cluster = await start(name, { workers, port: await freePort() });
       try {
         // Warm-up: JIT, connection set-up, the first round-robin hand-offs.
-        await measureThroughput({ url: cluster.url, connections, durationSec: 2, connectionPerRequest: false });
+        await measureThroughput({
+          url: cluster.url,
+          connections,
+          durationSec: 2,
+          connectionPerRequest: false,
+        });
         for (const mode of MODES) {
           const result = await measureThroughput({
             url: cluster.url,

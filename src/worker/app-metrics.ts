@@ -20,7 +20,7 @@ interface RegistryLike {
  * lands there too). A prom-client the app never loaded is not loaded here: it could only report an empty
  * registry, and loading it would cost the app memory for nothing.
  */
-export async function appMetrics(entry: string | undefined = process.argv[1]): Promise<unknown[]> {
+export async function appMetrics(entry: string | undefined): Promise<unknown[]> {
   const registries = findRegistries(entry);
   const settled = await Promise.allSettled(registries.map(async (registry) => registry.getMetricsAsJSON()));
   return settled.flatMap((result) =>

@@ -47,7 +47,8 @@ export function installRuntime(): void {
   process.on('message', (message: unknown) => {
     if (!isPrimaryMessage(message)) return;
     if (message.orchestrator === 'metrics-request') {
-      void appMetrics().then((registries) =>
+      // The entry script (`process.argv[1]`) is where the app resolves its own packages from.
+      void appMetrics(process.argv[1]).then((registries) =>
         sendToPrimary({ orchestrator: 'metrics', request: message.request, registries }),
       );
       return;

@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { statSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname } from 'node:path';
+import { expect } from 'chai';
 import { controlSocketPath } from '../../src/primary/control/socket-path.ts';
 import type { StatusJson } from '../../src/primary/status.ts';
 import { orchestrator } from '../helpers/cli.ts';
@@ -13,7 +13,12 @@ import { waitUntilGone } from '../helpers/tagged-processes.ts';
 import { UpProcess } from '../helpers/up-process.ts';
 
 /** Raw HTTP over the control socket, the way `curl --unix-socket` talks to it. */
-function raw(socketPath: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+function raw(
+  socketPath: string,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, method, path }, (response) => {
       let text = '';
@@ -34,10 +39,14 @@ describe('control plane: status, reload, scale, down', function () {
 
   async function started(count = 2) {
     const port = await freePort();
-    const up = cluster.start({ groups: { web: { entry: app('http-info.ts'), count, env: { PORT: String(port) } } } });
+    const up = cluster.start({
+      groups: { web: { entry: app('http-info.ts'), count, env: { PORT: String(port) } } },
+    });
     await up.waitForMessage('cluster ready');
-    const cli = (...args: string[]) => orchestrator([...args, '-c', cluster.dir.configFile], cluster.dir.path);
-    const status = async (): Promise<StatusJson> => JSON.parse((await cli('status', '--json')).stdout) as StatusJson;
+    const cli = (...args: string[]) =>
+      orchestrator([...args, '-c', cluster.dir.configFile], cluster.dir.path);
+    const status = async (): Promise<StatusJson> =>
+      JSON.parse((await cli('status', '--json')).stdout) as StatusJson;
     return { up, port, cli, status, socket: controlSocketPath(cluster.dir.configFile) };
   }
 
@@ -67,7 +76,10 @@ describe('control plane: status, reload, scale, down', function () {
     expect(table.stdout).to.match(/^web\s+running\s+2\/2\s+0/m);
     expect(table.stdout).to.match(/^ web\.0\s+ready/m);
 
-    const none = await orchestrator(['status', '-c', `${cluster.dir.path}/nothing-here.json`], cluster.dir.path);
+    const none = await orchestrator(
+      ['status', '-c', `${cluster.dir.path}/nothing-here.json`],
+      cluster.dir.path,
+    );
     expect(none.code).to.equal(3);
     expect(none.stderr.trim().split('\n')).to.have.length(1);
   });
@@ -103,12 +115,20 @@ describe('control plane: status, reload, scale, down', function () {
     const { socket, status } = await started(1);
     const before = await status();
     expect((await raw(socket, 'POST', '/scale', '{not json')).status).to.equal(400);
-    expect((await raw(socket, 'POST', '/scale', JSON.stringify({ counts: { ghost: 1 } }))).status).to.equal(404);
-    expect((await raw(socket, 'POST', '/scale', JSON.stringify({ counts: { web: 1e9 } }))).status).to.equal(400);
-    expect((await raw(socket, 'POST', '/scale', JSON.stringify({ counts: { web: -1 } }))).status).to.equal(400);
+    expect((await raw(socket, 'POST', '/scale', JSON.stringify({ counts: { ghost: 1 } }))).status).to.equal(
+      404,
+    );
+    expect((await raw(socket, 'POST', '/scale', JSON.stringify({ counts: { web: 1e9 } }))).status).to.equal(
+      400,
+    );
+    expect((await raw(socket, 'POST', '/scale', JSON.stringify({ counts: { web: -1 } }))).status).to.equal(
+      400,
+    );
     expect((await raw(socket, 'POST', '/scale', 'x'.repeat(200_000))).status).to.equal(413);
     expect((await raw(socket, 'POST', '/reload', JSON.stringify({ groups: 'web' }))).status).to.equal(400);
-    expect((await raw(socket, 'POST', '/reload', JSON.stringify({ groups: ['ghost'] }))).status).to.equal(404);
+    expect((await raw(socket, 'POST', '/reload', JSON.stringify({ groups: ['ghost'] }))).status).to.equal(
+      404,
+    );
     expect((await raw(socket, 'GET', '/nowhere')).status).to.equal(404);
     expect((await raw(socket, 'DELETE', '/status')).status).to.equal(405);
     const after = await status();

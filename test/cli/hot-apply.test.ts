@@ -1,6 +1,6 @@
-import { expect } from 'chai';
 import { renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { expect } from 'chai';
 import { controlSocketPath } from '../../src/primary/control/socket-path.ts';
 import type { StatusJson } from '../../src/primary/status.ts';
 import { orchestrator } from '../helpers/cli.ts';
@@ -20,7 +20,9 @@ describe('live config: edits of the config file are applied', function () {
     const up = cluster.start({ groups: groups(port) });
     await up.waitForMessage('cluster ready');
     const status = async (): Promise<StatusJson> =>
-      JSON.parse((await orchestrator(['status', '--json', '-c', cluster.dir.configFile], cluster.dir.path)).stdout);
+      JSON.parse(
+        (await orchestrator(['status', '--json', '-c', cluster.dir.configFile], cluster.dir.path)).stdout,
+      );
     /** Saves the config the way editors do: write a temporary file, rename it over the old one. */
     const save = (next: Groups | string) => {
       const text = typeof next === 'string' ? next : JSON.stringify({ groups: next }, null, 2);
@@ -52,7 +54,10 @@ describe('live config: edits of the config file are applied', function () {
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     save({ web: web(port, { env: { PORT: String(port), MARKER: 'two' } }) });
-    await until('generation 2, all ready', (s) => s.config.generation === 2 && s.groups[0]?.state === 'running');
+    await until(
+      'generation 2, all ready',
+      (s) => s.config.generation === 2 && s.groups[0]?.state === 'running',
+    );
     const result = await load;
 
     expect(result.failed, JSON.stringify(result.reasons)).to.equal(0);
@@ -118,7 +123,10 @@ describe('live config: edits of the config file are applied', function () {
     for (let i = 0; i < 20; i++) {
       // Every other save is broken; the last one is valid and asks for 2 workers with marker "last".
       if (i % 2 === 0) save('{ "groups": ');
-      else save({ web: web(port, { count: i === 19 ? 2 : 1, env: { PORT: String(port), MARKER: `save-${i}` } }) });
+      else
+        save({
+          web: web(port, { count: i === 19 ? 2 : 1, env: { PORT: String(port), MARKER: `save-${i}` } }),
+        });
       await new Promise((resolve) => setTimeout(resolve, 90));
     }
     await until('two ready workers and no error', (s) => s.config.error === null && s.groups[0]?.ready === 2);
@@ -134,7 +142,12 @@ describe('live config: edits of the config file are applied', function () {
   it('keeps serving while status is asked for in a flood', async () => {
     const { port } = await started((p) => ({ web: web(p) }));
     const socketPath = controlSocketPath(cluster.dir.configFile);
-    const load = runLoad({ url: `http://127.0.0.1:${port}/`, connections: 8, durationMs: 3000, maxRequests: 100_000 });
+    const load = runLoad({
+      url: `http://127.0.0.1:${port}/`,
+      connections: 8,
+      durationMs: 3000,
+      maxRequests: 100_000,
+    });
     let answered = 0;
     const flood = async () => {
       for (let i = 0; i < 100; i++) {

@@ -18,6 +18,8 @@ export interface LoadOptions {
   readonly durationMs: number;
   /** ...or after this many requests, whichever comes first (the bound that keeps a test finite). */
   readonly maxRequests: number;
+  /** Requests per second over all connections (each connection keeps its share of the pace); unpaced if absent. */
+  readonly rate?: number;
 }
 
 /**
@@ -35,8 +37,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     failed += 1;
     reasons[reason] = (reasons[reason] ?? 0) + 1;
   };
+  const gapMs = options.rate ? (1000 * options.connections) / options.rate : 0;
   const loop = async (): Promise<void> => {
+    let next = Date.now();
     while (Date.now() < deadline && sent < options.maxRequests) {
+      if (gapMs > 0) {
+        next += gapMs;
+        const wait = next - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
       sent += 1;
       try {
         const response = await request(options.url, {

@@ -88,7 +88,9 @@ describe('orchestrator up: faults', function () {
     const { code } = await up.exited;
 
     expect(code).to.equal(0);
-    expect(Date.now() - started).to.be.at.least(900);
+    expect(Date.now() - started).to.be.at.least(1000);
+    expect(up.records.some((r) => r.msg === 'stuck')).to.equal(true);
+    expect(up.records.find((r) => r.msg === 'worker exited')).to.include({ signal: 'SIGKILL', group: 'web' });
   });
 
   it('replaces a worker whose event loop is blocked once its heartbeats stop', async () => {

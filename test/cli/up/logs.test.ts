@@ -8,7 +8,14 @@ describe('orchestrator up: worker output in the log', function () {
 
   it('logs every line of a worker that exits right after writing them, once each, in order, tagged', async () => {
     const up = cluster.start({
-      groups: { chatty: { entry: app('chatty-crash.ts'), count: 1, restart: { when: 'never' }, env: { LINES: '20000' } } },
+      groups: {
+        chatty: {
+          entry: app('chatty-crash.ts'),
+          count: 1,
+          restart: { when: 'never' },
+          env: { LINES: '20000' },
+        },
+      },
     });
     await up.waitFor((r) => r.msg === 'worker exited' && r.group === 'chatty', 30_000, 'the worker to exit');
 
@@ -24,8 +31,14 @@ describe('orchestrator up: worker output in the log', function () {
   });
 
   it('keeps the fields of a worker that logs JSON lines itself', async () => {
-    const up = cluster.start({ groups: { json: { entry: app('json-logger.ts'), count: 1, restart: { when: 'never' } } } });
-    const record = await up.waitFor((r) => r.msg === 'request done' && r.group === 'json', 30_000, 'the JSON line');
+    const up = cluster.start({
+      groups: { json: { entry: app('json-logger.ts'), count: 1, restart: { when: 'never' } } },
+    });
+    const record = await up.waitFor(
+      (r) => r.msg === 'request done' && r.group === 'json',
+      30_000,
+      'the JSON line',
+    );
     expect(record).to.include({ reqId: 'r1', level: 30, index: 0, stream: 'stdout' });
   });
 });

@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface WorkerProcess {
+  readonly pid: number;
+  readonly group: string;
+}
+
+/**
+ * The live worker processes of a primary, with their group (from ORCHESTRATOR_GROUP in their environment),
+ * read from /proc (Linux): what an operator's `ps` would see, independent of what the primary reports.
+ */
+export function workerProcesses(primary: number): WorkerProcess[] {
+  const workers: WorkerProcess[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== primary || state === 'Z') continue;
+      const group = /(?:^|\0)ORCHESTRATOR_GROUP=([^\0]*)/.exec(
+        readFileSync(`/proc/${name}/environ`, 'latin1'),
+      );
+      if (group?.[1] !== undefined) workers.push({ pid: Number(name), group: group[1] });
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  return workers;
+}
+
+/** Alive and not a zombie (a SIGSTOPped process is alive). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
