@@ -51,6 +51,7 @@ await runMain(async () => {
   const reloads: Array<[number, number]> = [];
   let kills = 0;
   let reloadsAborted = 0;
+  let reloadsUnfinished = 0;
   const rows: string[][] = [];
   const rssAtStart = rssMb(primary);
   rows.push(['0', fixed(rssAtStart, 1), '0', '0', '0', '0', String(childPids(primary).length)]);
@@ -68,16 +69,30 @@ await runMain(async () => {
       kills += 1;
     } catch {}
   }, KILL_EVERY_MS);
-  const reloader = setInterval(() => {
+  // Reloads run 2.5 s out of step with the kills, so that not every reload starts with a kill.
+  const reloadEvery = (): void => {
     reloading = reloading.then(async () => {
       const began = performance.now();
       const aborted = cluster.up.count((r) => r.msg === 'reload aborted: old workers keep serving');
-      await cluster.reload();
+      try {
+        await cluster.reload();
+      } catch (error) {
+        reloadsUnfinished += 1;
+        process.stderr.write(`reload: ${(error as Error).message.split('\n')[0]}\n`);
+        return;
+      }
       reloads.push([began, performance.now()]);
       if (cluster.up.count((r) => r.msg === 'reload aborted: old workers keep serving') > aborted)
         reloadsAborted += 1;
     });
-  }, RELOAD_EVERY_MS);
+  };
+  let reloader: NodeJS.Timeout | undefined;
+  const phase = setTimeout(
+    () => {
+      reloader = setInterval(reloadEvery, RELOAD_EVERY_MS);
+    },
+    RELOAD_EVERY_MS - KILL_EVERY_MS / 2,
+  );
 
   let previousFailed = 0;
   try {
@@ -99,6 +114,7 @@ await runMain(async () => {
     }
   } finally {
     clearInterval(killer);
+    clearTimeout(phase);
     clearInterval(reloader);
   }
   await reloading;
@@ -119,7 +135,7 @@ await runMain(async () => {
   process.stdout.write(
     [
       `ran ${fixed((performance.now() - startedAt) / 60_000, 1)} min; ${total.ok} ok, ${total.failed} failed ${JSON.stringify(total.reasons)}`,
-      `kills ${kills}, reloads ${reloads.length} (aborted by a kill: ${reloadsAborted}); failed requests that started during a reload: ${duringReloads}`,
+      `kills ${kills}, reloads ${reloads.length} (aborted by a kill: ${reloadsAborted}, not finished within 120 s: ${reloadsUnfinished}); failed requests that started during a reload: ${duringReloads}`,
       `primary RSS ${fixed(rssAtStart, 1)} MB at start; back at full strength: ${fullStrength}; processes left after stop: ${leftovers.length}`,
     ].join('\n'),
   );

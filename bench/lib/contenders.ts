@@ -201,7 +201,7 @@ export async function startPm2(
 ): Promise<Running & { readonly pm2Home: string }> {
   const s = scratch();
   const daemon = await startPm2Daemon(s);
-  const limits = options.crashTolerant ? ['--max-restarts', '1000000000', '--min-uptime', '0'] : [];
+  const limits = options.crashTolerant ? ['--max-restarts', '1000000000'] : [];
   onLaunch?.();
   await pm2(
     daemon.home,
@@ -256,6 +256,7 @@ export async function startOrchestrator(options: StartOptions): Promise<Orchestr
   await awaitListening(s, options.workers);
   const pid = up.child.pid as number;
   const reloadsFinished = (): number => up.count((r) => r.msg === 'reload finished' && 'request' in r);
+  const reloadsRefused = (): number => up.count((r) => String(r.msg).startsWith('reload refused'));
   return {
     name: 'orchestrator',
     up,
@@ -268,8 +269,14 @@ export async function startOrchestrator(options: StartOptions): Promise<Orchestr
     workerPids: () => childPids(pid),
     async reload() {
       const before = reloadsFinished();
+      const refusedBefore = reloadsRefused();
       up.signal('SIGHUP');
-      await up.waitFor(() => reloadsFinished() > before, 120_000, 'the reload to finish');
+      await up.waitFor(
+        () => reloadsFinished() > before || reloadsRefused() > refusedBefore,
+        120_000,
+        'the reload to finish',
+      );
+      if (reloadsRefused() > refusedBefore) throw new Error('reload refused: the config has errors');
     },
     async stop() {
       await stop();

@@ -31,7 +31,15 @@ export interface RequestLoad {
 }
 
 export function startRequestLoad(options: RequestLoadOptions): RequestLoad {
-  const agent = new Agent({ connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  // A request with no answer after 10 s counts as failed (UND_ERR_HEADERS_TIMEOUT) instead of holding the
+  // run for undici's default 300 s: a connection handed to a worker that dies mid-hand-off is never answered.
+  const agent = new Agent({
+    connections: options.connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
+  });
   const starts: number[] = [];
   const latencies: number[] = [];
   const outcomes: string[] = []; // '' = ok, else the failure reason

@@ -1,26 +1,28 @@
-import * as down from './commands/down.ts';
-import * as exportCommand from './commands/export.ts';
-import * as init from './commands/init.ts';
-import * as reload from './commands/reload.ts';
-import * as scale from './commands/scale.ts';
-import * as schema from './commands/schema.ts';
-import * as status from './commands/status.ts';
-import * as up from './commands/up.ts';
-import * as validate from './commands/validate.ts';
-import type { Command } from './io.ts';
+import type { Command, CommandRun } from './io.ts';
+
+/**
+ * A command whose module is imported only when it runs: `orchestrator up` then never loads what `validate`
+ * or `export` need (the schema library alone is ~25 MB), which keeps the long-running primary small.
+ */
+function lazy(summary: string, load: () => Promise<{ run: CommandRun }>): Command {
+  return { summary, run: async (argv, io) => (await load()).run(argv, io) };
+}
 
 /**
  * Every `orchestrator` command by name, in the order `--help` lists them. A new command is a module under
- * commands/ exporting `summary` and `run`, added here.
+ * commands/ exporting `run`, added here with its one-line summary.
  */
 export const COMMANDS: Readonly<Record<string, Command>> = {
-  up,
-  status,
-  reload,
-  scale,
-  down,
-  validate,
-  schema,
-  init,
-  export: exportCommand,
+  up: lazy('run the cluster in the foreground', () => import('./commands/up.ts')),
+  status: lazy("show the running cluster's groups and workers", () => import('./commands/status.ts')),
+  reload: lazy('re-read the config and roll groups in reload order', () => import('./commands/reload.ts')),
+  scale: lazy("set groups' worker counts until the next config change", () => import('./commands/scale.ts')),
+  down: lazy('stop the running cluster gracefully', () => import('./commands/down.ts')),
+  validate: lazy('check a config file and print every problem', () => import('./commands/validate.ts')),
+  schema: lazy('print the JSON Schema of the config file', () => import('./commands/schema.ts')),
+  init: lazy('write a commented cluster.config.ts', () => import('./commands/init.ts')),
+  export: lazy(
+    'print a systemd unit or Kubernetes manifests for a config',
+    () => import('./commands/export.ts'),
+  ),
 };

@@ -4,18 +4,26 @@
  * terminate it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { LoadReply, LoadRequest } from './load-protocol.ts';
+import type { LoadRequest, ValidatedReply } from './load-protocol.ts';
 import { errorMessage } from './plain-data.ts';
 import { readConfig } from './read-config.ts';
+import { validateConfig } from './validate.ts';
 
 const request = workerData as LoadRequest;
 
 // No top-level await here: if the config awaits something that can never settle, this thread simply runs
 // out of work and exits without a reply, which the caller reports (instead of Node warning on stderr).
 readConfig(request).then(
-  (reply) => parentPort?.postMessage(reply),
+  (reply) => {
+    if (reply.kind === 'failed') return parentPort?.postMessage(reply);
+    const validated = validateConfig(reply.data, reply.file);
+    const answer: ValidatedReply = validated.ok
+      ? { kind: 'valid', file: reply.file, config: validated.config }
+      : { kind: 'failed', file: reply.file, errors: validated.errors };
+    parentPort?.postMessage(answer);
+  },
   (error: unknown) => {
-    const reply: LoadReply = {
+    const reply: ValidatedReply = {
       kind: 'failed',
       file: request.file ?? null,
       errors: [

@@ -5,10 +5,9 @@ import type { ConfigError } from './errors.ts';
 
 export { type ConfigError, formatConfigError } from './errors.ts';
 
-import type { LoadReply, LoadRequest } from './load-protocol.ts';
+import type { LoadRequest, ValidatedReply } from './load-protocol.ts';
 import { errorMessage } from './plain-data.ts';
 import type { ClusterConfig } from './schema.ts';
-import { validateConfig } from './validate.ts';
 
 export interface LoadOptions {
   /** The config file (`-c FILE`), relative to `cwd`; without it the config is searched for in `cwd`. */
@@ -38,16 +37,14 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult>
   const cwd = options.cwd ?? process.cwd();
   const file = options.file === undefined ? undefined : resolve(cwd, options.file);
   const reply = await readInWorker({ file, cwd }, options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
-  if (reply.kind === 'failed') return { ok: false, file: reply.file, errors: reply.errors };
-  const validated = validateConfig(reply.data, reply.file);
-  return validated.ok
-    ? { ok: true, config: validated.config, file: reply.file }
-    : { ok: false, file: reply.file, errors: validated.errors };
+  return reply.kind === 'failed'
+    ? { ok: false, file: reply.file, errors: reply.errors }
+    : { ok: true, config: reply.config, file: reply.file };
 }
 
-function readInWorker(request: LoadRequest, timeoutMs: number): Promise<LoadReply> {
+function readInWorker(request: LoadRequest, timeoutMs: number): Promise<ValidatedReply> {
   const where = request.file ?? request.cwd;
-  const failed = (message: string): LoadReply => ({
+  const failed = (message: string): ValidatedReply => ({
     kind: 'failed',
     file: request.file ?? null,
     errors: [{ file: where, path: '', message }],
@@ -61,7 +58,7 @@ function readInWorker(request: LoadRequest, timeoutMs: number): Promise<LoadRepl
       return;
     }
     let settled = false;
-    const settle = (reply: LoadReply) => {
+    const settle = (reply: ValidatedReply) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -78,7 +75,7 @@ function readInWorker(request: LoadRequest, timeoutMs: number): Promise<LoadRepl
         ),
       timeoutMs,
     );
-    worker.once('message', (reply: LoadReply) => settle(reply));
+    worker.once('message', (reply: ValidatedReply) => settle(reply));
     worker.once('error', (error) => settle(failed(`the config crashed its loader: ${errorMessage(error)}`)));
     worker.once('exit', (code) =>
       settle(

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { MetricsConfig } from '../config/schema.ts';
-import { type MetricsSource, startMetrics } from './metrics/start-metrics.ts';
+import { metricsAddress } from './metrics/address.ts';
+import type { MetricsHandle, MetricsSource } from './metrics/start-metrics.ts';
 import { notifySystemd } from './systemd/notify-readiness.ts';
 import { sdNotifier } from './systemd/sd-notify.ts';
 
@@ -32,7 +33,12 @@ export async function startOperations(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Operations> {
   if (process.pid === 1) log.warn(PID1_ADVICE);
-  const metrics = await startMetrics(supervisor, config, log, env);
+  // prom-client and the endpoint cost the primary ~10 MB: loaded only when the endpoint is on.
+  let metrics: MetricsHandle | null = null;
+  if (metricsAddress(config, env) !== null) {
+    const { startMetrics } = await import('./metrics/start-metrics.ts');
+    metrics = await startMetrics(supervisor, config, log, env);
+  }
   const notifier = sdNotifier(env, (message) => log.warn(message));
   const stopNotifying = notifier === null ? () => {} : notifySystemd(supervisor, notifier);
   return {

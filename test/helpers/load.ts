@@ -20,6 +20,8 @@ export interface LoadOptions {
   readonly maxRequests: number;
   /** Requests per second over all connections (each connection keeps its share of the pace); unpaced if absent. */
   readonly rate?: number;
+  /** Fails a request that has no complete answer after this long (undici's own default is 300 s). */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -27,7 +29,12 @@ export interface LoadOptions {
  * kind or a status other than 200. Loopback only; stops by itself.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const agent = new Agent({ connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const agent = new Agent({
+    connections: options.connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    ...(options.timeoutMs ? { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs } : {}),
+  });
   const deadline = Date.now() + options.durationMs;
   let sent = 0;
   let ok = 0;

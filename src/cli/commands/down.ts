@@ -2,8 +2,6 @@ import { parseCommandArgs } from '../args.ts';
 import { CONTROL_HELP, CONTROL_OPTIONS, errorOf, socketFor, stream, withCluster } from '../control-client.ts';
 import { type CliIo, EXIT } from '../io.ts';
 
-export const summary = 'stop the running cluster gracefully';
-
 const HELP = `Usage: orchestrator down [-c FILE] [--socket PATH]
 
 Drains every worker of the cluster started from this config (each is killed after its group's

@@ -9,8 +9,6 @@ import { kubernetesManifests } from '../export/kubernetes-manifests.ts';
 import { systemdUnit } from '../export/systemd-unit.ts';
 import { type CliIo, EXIT } from '../io.ts';
 
-export const summary = 'print a systemd unit or Kubernetes manifests for a config';
-
 const HELP = `Usage: orchestrator export systemd [-c FILE]
        orchestrator export kubernetes [-c FILE] --image IMAGE [--replicas N] [--name NAME]
 

@@ -4,8 +4,6 @@ import { parseCommandArgs } from '../args.ts';
 import { initTemplate, STARTER_SERVER } from '../init-template.ts';
 import { type CliIo, EXIT } from '../io.ts';
 
-export const summary = 'write a commented cluster.config.ts';
-
 const CONFIG_NAME = 'cluster.config.ts';
 const STARTER_NAME = 'server.mjs';
 

@@ -2,8 +2,6 @@ import { parseCommandArgs } from '../args.ts';
 import { CONTROL_HELP, CONTROL_OPTIONS, errorOf, socketFor, stream, withCluster } from '../control-client.ts';
 import { type CliIo, EXIT } from '../io.ts';
 
-export const summary = 're-read the config and roll groups in reload order';
-
 const HELP = `Usage: orchestrator reload [GROUP...] [-c FILE] [--socket PATH]
 
 Re-reads the config file and replaces the workers of the given groups (all groups when none is given),

@@ -3,8 +3,6 @@ import { parseCommandArgs, usageError } from '../args.ts';
 import { CONTROL_HELP, CONTROL_OPTIONS, call, errorOf, socketFor, withCluster } from '../control-client.ts';
 import { type CliIo, EXIT } from '../io.ts';
 
-export const summary = "set groups' worker counts until the next config change";
-
 const HELP = `Usage: orchestrator scale GROUP=N [GROUP=N...] [-c FILE] [--socket PATH]
 
 Sets how many workers a group runs, until the config changes next. Scaling up forks the lowest free

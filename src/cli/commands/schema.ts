@@ -2,8 +2,6 @@ import { jsonSchemaText } from '../../config/json-schema.ts';
 import { parseCommandArgs } from '../args.ts';
 import { type CliIo, EXIT } from '../io.ts';
 
-export const summary = 'print the JSON Schema of the config file';
-
 const HELP = `Usage: orchestrator schema
 
 Prints the JSON Schema (draft-07) of the config file, the same as schemas/cluster.config.schema.json.

@@ -4,8 +4,6 @@ import { CONTROL_HELP, CONTROL_OPTIONS, call, errorOf, socketFor, withCluster } 
 import { type CliIo, EXIT } from '../io.ts';
 import { formatStatusTable } from '../status-table.ts';
 
-export const summary = "show the running cluster's groups and workers";
-
 const HELP = `Usage: orchestrator status [--json] [-c FILE] [--socket PATH]
 
 Shows each group (state, ready/desired, restarts) and each worker (pid, state, uptime, memory, CPU time)

@@ -8,8 +8,6 @@ import { runCluster } from '../../primary/run-cluster.ts';
 import { parseCommandArgs } from '../args.ts';
 import { type CliIo, EXIT } from '../io.ts';
 
-export const summary = 'run the cluster in the foreground';
-
 const HELP = `Usage: orchestrator up [-c FILE] [--socket PATH]
 
 Runs the cluster in the foreground until SIGTERM or SIGINT, then drains every worker and exits.

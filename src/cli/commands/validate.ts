@@ -3,8 +3,6 @@ import { DEFAULT_LOAD_TIMEOUT_MS, loadConfig } from '../../config/load.ts';
 import { parseCommandArgs, usageError } from '../args.ts';
 import { type CliIo, EXIT } from '../io.ts';
 
-export const summary = 'check a config file and print every problem';
-
 const HELP = `Usage: orchestrator validate [-c FILE] [--timeout MS]
 
 Checks the config (found in the current folder, or FILE) and prints each problem as

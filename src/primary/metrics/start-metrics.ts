@@ -3,12 +3,15 @@ import type { MetricsConfig } from '../../config/schema.ts';
 import type { Outcome, WorkerId } from '../../policies/types.ts';
 import type { GroupView } from '../../policies/view.ts';
 import type { PrimaryMessage, WorkerMessage } from '../../worker/protocol.ts';
+import { metricsAddress } from './address.ts';
 import { renderAppMetrics } from './app-exposition.ts';
 import { createAppMetricsClient } from './app-metrics-client.ts';
 import { HeartbeatStats } from './heartbeat-stats.ts';
 import { type HttpEndpoint, json, listenHttp, text } from './http-server.ts';
 import { createOrchestratorMetrics, liveWorkers, workerLabels } from './orchestrator-registry.ts';
 import { readiness } from './readiness.ts';
+
+export { ENV_METRICS_HOST, ENV_METRICS_PORT, metricsAddress } from './address.ts';
 
 /** What metrics need from the supervisor: its public view, its outcomes, and a line to each worker. */
 export interface MetricsSource {
@@ -28,30 +31,11 @@ export interface MetricsHandle {
 }
 
 /**
- * Env overrides of `metrics.host` / `metrics.port`, so one image runs the same config file locally
- * (endpoint off or on 127.0.0.1) and in a pod, where the kubelet probes the pod's address.
- */
-export const ENV_METRICS_HOST = 'ORCHESTRATOR_METRICS_HOST';
-export const ENV_METRICS_PORT = 'ORCHESTRATOR_METRICS_PORT';
-
-/**
  * How long a scrape waits for the workers' own metrics. Workers answer from their event loop, so a busy one
  * can be late; it is then left out of that scrape (`orchestrator_worker_app_metrics_up` 0) rather than
  * holding the scrape, whose default timeout in Prometheus is 10 s.
  */
 export const APP_METRICS_TIMEOUT_MS = 1000;
-
-export function metricsAddress(
-  config: MetricsConfig,
-  env: NodeJS.ProcessEnv = process.env,
-): { host: string; port: number } | null {
-  const host = env[ENV_METRICS_HOST] || config.host;
-  const rawPort = env[ENV_METRICS_PORT];
-  const port = rawPort === undefined || rawPort === '' ? config.port : Number(rawPort);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new Error(`${ENV_METRICS_PORT} must be a port number (0-65535), got '${rawPort}'`);
-  return port === 0 ? null : { host, port };
-}
 
 /**
  * Starts `/metrics`, `/healthz` and `/readyz` on the configured address, or nothing (null) when the port is 0.
