@@ -163,7 +163,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   process.on('SIGHUP', onHangup);
   try {
     log.info(
-      { config: file, groups: Object.keys(live.config.groups), control: control.path },
+      { pid: process.pid, config: file, groups: Object.keys(live.config.groups), control: control.path },
       'starting cluster',
     );
     supervisor.apply(live.config);
