@@ -117,13 +117,6 @@ describe('chaos: SIGKILLs, a hung worker and config edits under keep-alive load'
       }
       await edits;
       const result = await load;
-      if (process.env.CHAOS_DEBUG) {
-        const t0 = up.records[0]?.time as number;
-        const missed = up.records.filter((r) => r.msg === 'heartbeat missed');
-        for (const r of up.records.filter((r) => ['heartbeat missed', 'drain deadline passed', 'config applied', 'reload started', 'reload finished', 'reload aborted', 'worker exited'].includes(String(r.msg)) && (r.msg !== 'worker exited' || missed.some((m) => m.worker === r.worker) || r.intent)))
-          process.stdout.write(`${(r.time as number) - t0} ${JSON.stringify(r)}\n`);
-        process.stdout.write(`hung ${hung}, started at ${started - t0}\n`);
-      }
 
       // Every group back at full strength, as `orchestrator status` reports it and as /proc shows it.
       const status = await eventually(

@@ -6,22 +6,13 @@ import { expect } from 'chai';
 import { runCli } from '../../src/cli/dispatch.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { COMMANDS } from '../../src/cli/registry.ts';
+import { orchestratorInProcess } from '../helpers/cli.ts';
 
 const FILES = fileURLToPath(new URL('../config/fixtures/files/', import.meta.url));
 const SCHEMA_FILE = fileURLToPath(new URL('../../schemas/cluster.config.schema.json', import.meta.url));
 
 /** Runs `orchestrator ARGV` in this process, capturing what it prints. */
-async function cli(argv: string[], cwd = FILES) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    cwd,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd = FILES) => orchestratorInProcess(argv, cwd);
 
 describe('orchestrator (in process)', () => {
   describe('dispatch', () => {

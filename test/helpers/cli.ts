@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { runCli } from '../../src/cli/dispatch.ts';
+import type { CliIo } from '../../src/cli/io.ts';
 import { CLI } from './up-process.ts';
 
 export interface CliResult {
@@ -20,4 +22,17 @@ export function orchestrator(args: readonly string[], cwd: string, timeoutMs = 6
       },
     );
   });
+}
+
+/** Runs `orchestrator ARGV` inside this process, capturing what it prints (fast; for commands that start nothing). */
+export async function orchestratorInProcess(argv: string[], cwd: string): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    cwd,
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
 }

@@ -11,27 +11,17 @@ import {
 } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { type IService, Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
-import { runCli } from '../../../src/cli/dispatch.ts';
 import { kubernetesManifests } from '../../../src/cli/export/kubernetes-manifests.ts';
 import { systemdUnit } from '../../../src/cli/export/systemd-unit.ts';
-import type { CliIo } from '../../../src/cli/io.ts';
 import { loadConfig } from '../../../src/config/load.ts';
+import { orchestratorInProcess } from '../../helpers/cli.ts';
 
 const SHOP = fileURLToPath(new URL('./fixtures/shop/', import.meta.url));
 const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
 const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 
-async function cli(argv: string[], cwd = SHOP) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    cwd,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+/** Runs `orchestrator ARGV` in this process, capturing what it prints. */
+const cli = (argv: string[], cwd = SHOP) => orchestratorInProcess(argv, cwd);
 
 /**
  * Compares with the checked-in file. After an intended change, regenerate with

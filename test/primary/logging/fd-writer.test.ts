@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
 import { ChildProcesses, exitOf } from './child-processes.ts';
 
@@ -51,22 +52,7 @@ describe('stdout writer', () => {
   it('keeps its event loop free while the reader of its output stalls, and still delivers every line', async () => {
     const count = 50_000; // about 4 MB: far more than a pipe holds
     const child = children.spawnFixture('logging-primary.ts', [String(count), 'json', 'stall']);
-    const stdout = child.stdout as NonNullable<typeof child.stdout>;
-    const stderr = child.stderr as NonNullable<typeof child.stderr>;
-    // Nobody reads stdout until the primary proves its event loop ran while its output was stuck.
-    await new Promise<void>((resolve) => {
-      stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        if (chunk.includes('event loop free')) resolve();
-      });
-    });
-    let text = '';
-    stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-    });
-    const closed = new Promise((resolve) => stdout.once('close', resolve));
-    child.stdin?.end('exit now\n');
-    expect(await exitOf(child)).to.equal(0);
-    await closed;
+    const text = await readAfterStall(child);
     const msgs = text
       .split('\n')
       .slice(0, -1)
@@ -79,20 +65,7 @@ describe('stdout writer', () => {
   it('drops and counts what a stalled reader leaves beyond the limit, and logs the count before exiting', async () => {
     const count = 50_000; // about 5 MB against a 64 KiB limit
     const child = children.spawnFixture('overflowing-primary.ts', [String(count)]);
-    const { stdout, stderr } = child as { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
-    await new Promise<void>((resolve) => {
-      stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        if (chunk.includes('event loop free')) resolve();
-      });
-    });
-    let text = '';
-    stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-    });
-    const closed = new Promise((resolve) => stdout.once('close', resolve));
-    child.stdin?.end('exit now\n');
-    expect(await exitOf(child)).to.equal(0);
-    await closed;
+    const text = await readAfterStall(child);
 
     const records = text
       .split('\n')
@@ -121,3 +94,25 @@ describe('stdout writer', () => {
     expect(stderr).to.equal('orchestrator: log output failed (EPIPE); further lines dropped\n');
   });
 });
+
+/**
+ * Leaves the fixture primary's stdout unread until it proves (on stderr) that its event loop kept running
+ * with its output stuck, then reads everything, tells it to exit, and returns what it wrote.
+ */
+async function readAfterStall(child: ChildProcess): Promise<string> {
+  const { stdout, stderr } = child as { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
+  await new Promise<void>((resolve) => {
+    stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      if (chunk.includes('event loop free')) resolve();
+    });
+  });
+  let text = '';
+  stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+  });
+  const closed = new Promise((resolve) => stdout.once('close', resolve));
+  child.stdin?.end('exit now\n');
+  expect(await exitOf(child)).to.equal(0);
+  await closed;
+  return text;
+}
