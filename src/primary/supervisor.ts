@@ -181,6 +181,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           dispatch({ type: 'worker-ready', worker: event.worker });
         }
         if (event.message.orchestrator === 'heartbeat') health.beat(event.worker, event.message.rss);
+        // Sent after node:cluster has processed the worker's server close (same channel, in order): see
+        // `drained-ack` in the worker protocol.
+        if (event.message.orchestrator === 'drained')
+          entry.host.send(event.worker, { orchestrator: 'drained-ack' });
         for (const listener of messageListeners) listener(event.worker, event.message);
         return;
       case 'output':

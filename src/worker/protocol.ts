@@ -47,7 +47,13 @@ export type PrimaryMessage =
       readonly timeoutMs?: number;
     }
   /** Asks for the app's own prom-client metrics (on a scrape of the primary's `/metrics`); see `metrics`. */
-  | { readonly orchestrator: 'metrics-request'; readonly request: number };
+  | { readonly orchestrator: 'metrics-request'; readonly request: number }
+  /**
+   * The answer to `drained`. By the time it arrives, every connection the primary handed this worker before
+   * it saw the worker close its servers has arrived too (and been refused, so the primary gave it to another
+   * worker): exiting only now means no handed-off connection is lost with the process.
+   */
+  | { readonly orchestrator: 'drained-ack' };
 
 export const HEARTBEAT_INTERVAL_MS = 1000;
 
@@ -71,6 +77,7 @@ export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
     request?: unknown;
   };
   if (message.orchestrator === 'metrics-request') return typeof message.request === 'number';
+  if (message.orchestrator === 'drained-ack') return true;
   return (
     message.orchestrator === 'drain' &&
     typeof message.graceMs === 'number' &&

@@ -1,5 +1,4 @@
-import { appMetrics } from './app-metrics.ts';
-import { type DrainPlan, drainWorker } from './drain.ts';
+import type { DrainPlan } from './drain.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { sendToPrimary } from './ipc.ts';
 import { HEARTBEAT_INTERVAL_MS, isPrimaryMessage } from './protocol.ts';
@@ -14,7 +13,7 @@ import { settleWithin } from './timeouts.ts';
 export const SIGNAL_DRAIN: DrainPlan = { graceMs: 1000, timeoutMs: 10_000 };
 /** Used when a `drain` message has no `timeoutMs`: the contract's default `shutdown.timeoutMs`. */
 const DEFAULT_TIMEOUT_MS = 10_000;
-const DRAINED_SEND_BOUND_MS = 1000;
+const DRAINED_ACK_BOUND_MS = 1000;
 
 function warn(line: string): void {
   process.stderr.write(`cluster-orchestrator: ${line}\n`);
@@ -22,7 +21,9 @@ function warn(line: string): void {
 
 /**
  * Wires the runtime into this worker: heartbeats, server tracking, the `drain` message and the signals.
- * Idempotent, per process (the guard lives in the shared state).
+ * Idempotent, per process (the guard lives in the shared state). What only a drain or a metrics scrape
+ * needs is imported then, not here: every module loaded at start delays each worker's boot (and so each
+ * respawn) by about a millisecond.
  *
  * Losing the primary needs nothing here: a `node:cluster` worker already exits when its IPC channel closes
  * unexpectedly, and nothing below keeps it from doing so.
@@ -39,8 +40,16 @@ export function installRuntime(): void {
   const drainAndExit = async (plan: DrainPlan): Promise<void> => {
     if (state.phase !== 'running') return;
     state.phase = 'draining';
+    const { drainWorker } = await import('./drain.ts');
     await drainWorker(plan, { servers: registry.servers(), hooks: state.hooks, warn });
-    await settleWithin(sendToPrimary({ orchestrator: 'drained' }), DRAINED_SEND_BOUND_MS);
+    // Connections the primary handed over just before it saw our servers close are still on their way;
+    // exiting now would lose them (node:cluster never re-routes a hand-off to a worker that died). The
+    // primary's answer to `drained` comes after all of them, and each was refused, so it re-routed them.
+    const acknowledged = primaryAck();
+    if (await sendToPrimary({ orchestrator: 'drained' }))
+      await settleWithin(acknowledged, DRAINED_ACK_BOUND_MS);
+    // One more turn, so the refusals of those late hand-offs are written before the process ends.
+    await new Promise((resolve) => setImmediate(resolve));
     process.exit(0);
   };
 
@@ -48,11 +57,14 @@ export function installRuntime(): void {
     if (!isPrimaryMessage(message)) return;
     if (message.orchestrator === 'metrics-request') {
       // The entry script (`process.argv[1]`) is where the app resolves its own packages from.
-      void appMetrics(process.argv[1]).then((registries) =>
-        sendToPrimary({ orchestrator: 'metrics', request: message.request, registries }),
-      );
+      void import('./app-metrics.ts')
+        .then(({ appMetrics }) => appMetrics(process.argv[1]))
+        .then((registries) =>
+          sendToPrimary({ orchestrator: 'metrics', request: message.request, registries }),
+        );
       return;
     }
+    if (message.orchestrator !== 'drain') return;
     void drainAndExit({ graceMs: message.graceMs, timeoutMs: message.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   });
 
@@ -67,6 +79,18 @@ export function installRuntime(): void {
       void drainAndExit(SIGNAL_DRAIN);
     });
   }
+}
+
+/** Resolves when the primary answers `drained`. */
+function primaryAck(): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown): void => {
+      if (!isPrimaryMessage(message) || message.orchestrator !== 'drained-ack') return;
+      process.off('message', onMessage);
+      resolve();
+    };
+    process.on('message', onMessage);
+  });
 }
 
 /**

@@ -22,6 +22,8 @@ export interface LoadOptions {
   readonly rate?: number;
   /** Fails a request that has no complete answer after this long (undici's own default is 300 s). */
   readonly timeoutMs?: number;
+  /** A new connection for every request (no keep-alive), so every request goes through the primary's hand-off. */
+  readonly fresh?: boolean;
 }
 
 /**
@@ -57,8 +59,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       try {
         const response = await request(options.url, {
           dispatcher: agent,
-          headersTimeout: REQUEST_TIMEOUT_MS,
-          bodyTimeout: REQUEST_TIMEOUT_MS,
+          headersTimeout: options.timeoutMs ?? REQUEST_TIMEOUT_MS,
+          bodyTimeout: options.timeoutMs ?? REQUEST_TIMEOUT_MS,
+          reset: options.fresh === true,
         });
         await response.body.text();
         if (response.statusCode === 200) ok += 1;
@@ -76,12 +79,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   return { ok, failed, reasons };
 }
 
-/** One GET, its body parsed as JSON (a fresh connection each time, so round-robin spreads them). */
+/**
+ * One GET, its body parsed as JSON (a fresh connection each time, so round-robin spreads them). Bounded in
+ * time: a connection the primary handed to a worker that died at that moment is never answered (node:cluster
+ * does not hand it to another worker), so an unbounded request could hang a test.
+ */
 export async function getJson<T = Record<string, unknown>>(url: string): Promise<T> {
-  const response = await request(url, { reset: true });
-  const text = await response.body.text();
-  if (response.statusCode !== 200) throw new Error(`GET ${url}: ${response.statusCode} ${text}`);
-  return JSON.parse(text) as T;
+  return JSON.parse(await getText(url)) as T;
 }
 
 /** One GET on a fresh connection, its body as text; rejects on a status other than 200 or after `timeoutMs`. */

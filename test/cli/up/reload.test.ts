@@ -40,6 +40,34 @@ describe('orchestrator up: rolling reload (SIGHUP)', function () {
     });
   }
 
+  it('loses no new connection during a reload: each is answered, none hangs', async () => {
+    const port = await freePort();
+    const up = cluster.start({
+      groups: { web: { entry: app('http-info.ts'), count: 2, env: { PORT: String(port) } } },
+    });
+    await up.waitForMessage('cluster ready');
+
+    // Every request on a fresh connection: each one is handed to a worker by the primary, including in the
+    // moment an old worker closes its server and exits.
+    const load = runLoad({
+      url: `http://127.0.0.1:${port}/`,
+      connections: 8,
+      durationMs: 6000,
+      maxRequests: 50_000,
+      fresh: true,
+      timeoutMs: 3000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (let i = 0; i < 3; i++) {
+      up.signal('SIGHUP');
+      await up.waitFor((r) => isRolloutDone(r) && up.count(isRolloutDone) > i, 30_000, `reload ${i + 1}`);
+    }
+    const result = await load;
+
+    expect(result.failed, JSON.stringify(result.reasons)).to.equal(0);
+    expect(result.ok).to.be.greaterThan(100);
+  });
+
   it('rolls the new settings out when the config changed before the SIGHUP', async () => {
     const port = await freePort();
     const up = cluster.start({
