@@ -33,8 +33,15 @@ export function formatStatusTable(status: StatusJson, now: number): string {
       .trimEnd(),
   );
   const header = `cluster pid ${status.pid}, config ${status.config.path} (generation ${status.config.generation})`;
+  const aborted = status.groups.flatMap((group) =>
+    group.lastReload?.outcome === 'aborted'
+      ? [
+          `${group.name}: last reload aborted (${group.lastReload.reason}) at ${group.lastReload.at}; old workers serving\n`,
+        ]
+      : [],
+  );
   const error = status.config.error === null ? '' : `last config edit rejected:\n${status.config.error}\n`;
-  return `${header}\n${error}${lines.join('\n')}\n`;
+  return `${header}\n${error}${aborted.join('')}${lines.join('\n')}\n`;
 }
 
 /** 3m12s, 2h05m, 4d03h: the two largest units, like `ps` and `kubectl` show ages. */

@@ -10,6 +10,7 @@ import { LiveConfig } from './live-config.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { startOperations } from './operations.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
+import { ReloadHistory } from './reload-history.ts';
 import { followRollout } from './rollout-follower.ts';
 import { siblingModule } from './sibling-module.ts';
 import { buildStatus } from './status.ts';
@@ -44,9 +45,11 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   let exitCode = EXIT_CLEAN;
   let shuttingDown = false;
 
+  const reloads = new ReloadHistory();
   const stopped = new Promise<void>((resolve) => {
     supervisor.onOutcome((outcome) => {
       logOutcome(log, outcome);
+      reloads.observe(outcome);
       if (outcome.kind === 'shutdown-complete') resolve();
     });
   });
@@ -120,6 +123,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         config: { path: file, generation: live.generation, error: live.error },
         groups: supervisor.groups(),
         scheduling: (group) => live.config.groups[group]?.scheduling ?? 'round-robin',
+        lastReload: (group) => reloads.last(group),
         rss: (worker) => supervisor.rss(worker),
         cpuSeconds: processCpuSeconds,
       }),

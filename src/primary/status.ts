@@ -1,5 +1,6 @@
 import type { GroupView } from '../policies/view.ts';
 import type { Scheduling } from './hosts/types.ts';
+import type { LastReload } from './reload-history.ts';
 
 /** `orchestrator status --json`, as the contract shows it (more fields may be added; these stay). */
 export interface StatusJson {
@@ -15,6 +16,8 @@ export interface GroupStatus {
   readonly desired: number;
   /** Workers in state `ready`. */
   readonly ready: number;
+  /** How the group's last roll ended (null before its first): after `aborted` it still runs its old settings. */
+  readonly lastReload: LastReload | null;
   readonly workers: readonly WorkerStatus[];
 }
 
@@ -37,6 +40,7 @@ export interface StatusInputs {
   readonly config: StatusJson['config'];
   readonly groups: readonly GroupView[];
   readonly scheduling: (group: string) => Scheduling;
+  readonly lastReload: (group: string) => LastReload | null;
   readonly rss: (worker: number) => number | null;
   readonly cpuSeconds: (pid: number) => number | null;
 }
@@ -51,6 +55,7 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
       scheduling: inputs.scheduling(group.name),
       desired: group.desired,
       ready: group.workers.filter((worker) => worker.state === 'ready').length,
+      lastReload: inputs.lastReload(group.name),
       workers: group.workers.map((worker) => ({
         id: worker.id,
         pid: worker.pid,

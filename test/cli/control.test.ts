@@ -146,7 +146,9 @@ describe('control plane: status, reload, scale, down', function () {
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.match(/rolling web/);
     expect(result.stdout).to.match(/web: every worker replaced/);
-    const after = (await status()).groups[0]?.workers.map((w) => w.pid);
+    const s = await status();
+    const after = s.groups[0]?.workers.map((w) => w.pid);
+    expect(s.groups[0]?.lastReload?.outcome).to.equal('finished');
     expect(after).to.have.length(2);
     expect(after?.filter((pid) => before?.includes(pid))).to.deep.equal([]);
   });
@@ -163,7 +165,12 @@ describe('control plane: status, reload, scale, down', function () {
     const result = await cli('reload');
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(/reload failed: web aborted/);
-    expect((await status()).groups[0]?.workers.map((w) => w.pid).sort()).to.deep.equal(before);
+    const after = await status();
+    expect(after.groups[0]?.workers.map((w) => w.pid).sort()).to.deep.equal(before);
+    expect(after.groups[0]?.lastReload).to.include({ outcome: 'aborted', reason: 'crashed' });
+    expect((await cli('status')).stdout).to.match(
+      /^web: last reload aborted \(crashed\) at .*; old workers serving$/m,
+    );
     expect((await getJson(`http://127.0.0.1:${port}/`)).group).to.equal('web');
   });
 

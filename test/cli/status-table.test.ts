@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import { duration, formatStatusTable } from '../../src/cli/status-table.ts';
+import type { StatusJson } from '../../src/primary/status.ts';
+
+describe('the status table', () => {
+  it('shows ages in their two largest units', () => {
+    expect(duration(42_000)).to.equal('42s');
+    expect(duration(192_000)).to.equal('3m12s');
+    expect(duration(2 * 3600_000 + 5 * 60_000)).to.equal('2h05m');
+    expect(duration(4 * 86_400_000 + 3 * 3600_000)).to.equal('4d03h');
+    expect(duration(-5)).to.equal('0s');
+  });
+
+  it('lists groups, then their workers, and says when a reload was rolled back', () => {
+    const now = Date.parse('2026-11-28T10:03:12.000Z');
+    const status: StatusJson = {
+      pid: 42,
+      config: { path: '/app/cluster.config.ts', generation: 3, error: null },
+      groups: [
+        {
+          name: 'web',
+          state: 'running',
+          scheduling: 'round-robin',
+          desired: 2,
+          ready: 1,
+          lastReload: { outcome: 'aborted', reason: 'crashed', at: '2026-11-28T10:02:00.000Z' },
+          workers: [
+            {
+              id: 7,
+              pid: 4250,
+              index: 0,
+              state: 'ready',
+              restarts: 1,
+              startedAt: '2026-11-28T10:00:00.000Z',
+              generation: 1,
+              rss: 45.1 * 1024 * 1024,
+              cpuSeconds: 1.2,
+            },
+            {
+              id: 8,
+              pid: null,
+              index: 1,
+              state: 'backoff',
+              restarts: 2,
+              startedAt: '2026-11-28T10:03:00.000Z',
+              generation: 1,
+              rss: null,
+              cpuSeconds: null,
+            },
+          ],
+        },
+      ],
+    };
+    const lines = formatStatusTable(status, now).split('\n');
+    expect(lines[0]).to.equal('cluster pid 42, config /app/cluster.config.ts (generation 3)');
+    expect(lines[1]).to.equal(
+      'web: last reload aborted (crashed) at 2026-11-28T10:02:00.000Z; old workers serving',
+    );
+    expect(lines[2]?.split(/\s+/)).to.deep.equal([
+      'NAME',
+      'STATE',
+      'READY',
+      'RESTARTS',
+      'PID',
+      'UPTIME',
+      'MEMORY',
+      'CPU',
+    ]);
+    expect(lines[3]?.split(/\s+/)).to.deep.equal(['web', 'running', '1/2', '3']);
+    expect(lines[4]?.trim().split(/\s+/)).to.deep.equal([
+      'web.0',
+      'ready',
+      '1',
+      '4250',
+      '3m12s',
+      '45.1',
+      'MB',
+      '1.2s',
+    ]);
+    expect(lines[5]?.trim().split(/\s+/)).to.deep.equal(['web.1', 'backoff', '2', '-', '-', '-', '-']);
+  });
+});
