@@ -10,6 +10,7 @@ import { freePort } from '../test/helpers/free-port.ts';
 import { numberFlag } from './lib/args.ts';
 import { startOrchestrator } from './lib/contenders.ts';
 import { runMain, sleep, until } from './lib/procs.ts';
+import { everyRun } from './lib/report.ts';
 import { fixed, median, table } from './lib/stats.ts';
 
 export async function run(): Promise<string> {
@@ -17,7 +18,7 @@ export async function run(): Promise<string> {
   const workers = numberFlag('workers', 2);
   const cluster = await startOrchestrator({ workers, port: await freePort() });
   const applied = (): number => cluster.up.count((r) => r.msg === 'config applied');
-  const rolled = (): number => cluster.up.count((r) => r.msg === 'reload finished' && 'request' in r);
+  const rolled = (): number => cluster.up.count((r) => r.msg === 'rollout finished');
   const toReady: number[] = [];
   const toRolled: number[] = [];
   let watcherMissed = 0;
@@ -71,11 +72,7 @@ export async function run(): Promise<string> {
     '',
     'Raw node:cluster and PM2 have no equivalent (PM2 `reload` does not apply config changes, #1650, #3742).',
     '',
-    '<details><summary>every run</summary>',
-    '',
-    ...log.map((line) => `    ${line}`),
-    '',
-    '</details>',
+    ...everyRun(log),
   ].join('\n');
 }
 

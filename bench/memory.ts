@@ -10,6 +10,7 @@ import { freePort } from '../test/helpers/free-port.ts';
 import { numberFlag } from './lib/args.ts';
 import { CONTENDERS, type ContenderName, type Running, start } from './lib/contenders.ts';
 import { rssMb, runMain, sleep, until } from './lib/procs.ts';
+import { everyRun } from './lib/report.ts';
 import { fixed, median, rotation, table } from './lib/stats.ts';
 
 interface Sample {
@@ -108,11 +109,7 @@ export async function run(): Promise<string> {
     '',
     'Target: orchestrator growth < 5 MB.',
     '',
-    '<details><summary>every run</summary>',
-    '',
-    ...log.map((line) => `    ${line}`),
-    '',
-    '</details>',
+    ...everyRun(log),
   ].join('\n');
 }
 

@@ -12,6 +12,7 @@ import { freePort } from '../test/helpers/free-port.ts';
 import { numberFlag } from './lib/args.ts';
 import { CONTENDERS, type ContenderName, start } from './lib/contenders.ts';
 import { runMain, sleep } from './lib/procs.ts';
+import { everyRun } from './lib/report.ts';
 import { startRequestLoad } from './lib/request-load.ts';
 import { fixed, median, rotation, table } from './lib/stats.ts';
 
@@ -114,11 +115,7 @@ export async function run(): Promise<string> {
     '',
     'Target: orchestrator 0 failed requests per reload, p99 during the reload <= 2x steady state.',
     '',
-    '<details><summary>every run</summary>',
-    '',
-    ...log.map((line) => `    ${line}`),
-    '',
-    '</details>',
+    ...everyRun(log),
   ].join('\n');
 }
 

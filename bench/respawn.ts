@@ -13,6 +13,7 @@ import { freePort } from '../test/helpers/free-port.ts';
 import { numberFlag } from './lib/args.ts';
 import { CONTENDERS, type ContenderName, type Running, start } from './lib/contenders.ts';
 import { isAlive, runMain, sleep, until } from './lib/procs.ts';
+import { everyRun } from './lib/report.ts';
 import { fixed, median, ratio, rotation, table } from './lib/stats.ts';
 
 async function answers(url: string): Promise<boolean> {
@@ -86,11 +87,7 @@ export async function run(): Promise<string> {
     '',
     'Target: orchestrator <= raw + 10% (1.10x).',
     '',
-    '<details><summary>every run</summary>',
-    '',
-    ...log.map((line) => `    ${line}`),
-    '',
-    '</details>',
+    ...everyRun(log),
   ].join('\n');
 }
 

@@ -9,6 +9,7 @@ import { freePort } from '../test/helpers/free-port.ts';
 import { numberFlag } from './lib/args.ts';
 import { CONTENDERS, type ContenderName, type Running, start, startPm2 } from './lib/contenders.ts';
 import { runMain, sleep } from './lib/procs.ts';
+import { everyRun } from './lib/report.ts';
 import { fixed, median, ratio, rotation, table } from './lib/stats.ts';
 
 export async function run(): Promise<string> {
@@ -51,11 +52,7 @@ export async function run(): Promise<string> {
     '',
     'Lower is better. Raw and the orchestrator include their primary starting; PM2 starts with its daemon up.',
     '',
-    '<details><summary>every run</summary>',
-    '',
-    ...log.map((line) => `    ${line}`),
-    '',
-    '</details>',
+    ...everyRun(log),
   ].join('\n');
 }
 

@@ -73,7 +73,7 @@ await runMain(async () => {
   const reloadEvery = (): void => {
     reloading = reloading.then(async () => {
       const began = performance.now();
-      const aborted = cluster.up.count((r) => r.msg === 'reload aborted: old workers keep serving');
+      const aborted = cluster.up.count((r) => r.msg === 'reload aborted');
       try {
         await cluster.reload();
       } catch (error) {
@@ -82,7 +82,7 @@ await runMain(async () => {
         return;
       }
       reloads.push([began, performance.now()]);
-      if (cluster.up.count((r) => r.msg === 'reload aborted: old workers keep serving') > aborted)
+      if (cluster.up.count((r) => r.msg === 'reload aborted') > aborted)
         reloadsAborted += 1;
     });
   };

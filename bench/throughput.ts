@@ -9,6 +9,7 @@ import { freePort } from '../test/helpers/free-port.ts';
 import { numberFlag } from './lib/args.ts';
 import { CONTENDERS, type ContenderName, start } from './lib/contenders.ts';
 import { runMain } from './lib/procs.ts';
+import { everyRun } from './lib/report.ts';
 import { fixed, median, ratio, rotation, table } from './lib/stats.ts';
 import { measureThroughput } from './lib/throughput-load.ts';
 
@@ -79,11 +80,7 @@ export async function run(): Promise<string> {
     '',
     `Target: orchestrator >= 0.97x raw and >= 1.2x PM2. Errors: ${CONTENDERS.map((name) => `${name} ${MODES.map((mode) => errors.get(key(name, mode)) ?? 0).join('/')}`).join(', ')}.`,
     '',
-    '<details><summary>every run</summary>',
-    '',
-    ...log.map((line) => `    ${line}`),
-    '',
-    '</details>',
+    ...everyRun(log),
   ].join('\n');
 }
 

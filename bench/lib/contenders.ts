@@ -255,7 +255,7 @@ export async function startOrchestrator(options: StartOptions): Promise<Orchestr
   await up.waitForMessage('cluster ready', START_TIMEOUT_MS);
   await awaitListening(s, options.workers);
   const pid = up.child.pid as number;
-  const reloadsFinished = (): number => up.count((r) => r.msg === 'reload finished' && 'request' in r);
+  const reloadsFinished = (): number => up.count((r) => r.msg === 'rollout finished');
   const reloadsRefused = (): number => up.count((r) => String(r.msg).startsWith('reload refused'));
   return {
     name: 'orchestrator',
