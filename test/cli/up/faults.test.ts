@@ -93,6 +93,32 @@ describe('orchestrator up: faults', function () {
     expect(up.records.find((r) => r.msg === 'worker exited')).to.include({ signal: 'SIGKILL', group: 'web' });
   });
 
+  it('kills every worker at once on a second SIGINT, and exits 130', async () => {
+    const port = await freePort();
+    const up = cluster.start({
+      groups: {
+        web: {
+          entry: app('ignore-sigterm.ts'),
+          count: 2,
+          env: { PORT: String(port) },
+          shutdown: { timeoutMs: 60_000 },
+        },
+      },
+    });
+    await up.waitForMessage('cluster ready');
+
+    up.signal('SIGINT');
+    await up.waitFor((r) => r.msg === 'stuck', 10_000, 'a worker stuck in its drain');
+    const started = Date.now();
+    up.signal('SIGINT');
+    const { code } = await up.exited;
+
+    expect(code).to.equal(130);
+    // Far sooner than the 60 s drain deadline: the second SIGINT did not wait for it.
+    expect(Date.now() - started).to.be.lessThan(30_000);
+    expect(up.count((r) => r.msg === 'worker exited' && r.signal === 'SIGKILL')).to.equal(2);
+  });
+
   it('replaces a worker whose event loop is blocked once its heartbeats stop', async () => {
     const port = await freePort();
     const up = cluster.start({
