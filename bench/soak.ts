@@ -82,8 +82,7 @@ await runMain(async () => {
         return;
       }
       reloads.push([began, performance.now()]);
-      if (cluster.up.count((r) => r.msg === 'reload aborted') > aborted)
-        reloadsAborted += 1;
+      if (cluster.up.count((r) => r.msg === 'reload aborted') > aborted) reloadsAborted += 1;
     });
   };
   let reloader: NodeJS.Timeout | undefined;
