@@ -26,8 +26,8 @@ export interface RunClusterOptions {
 }
 
 /** Exit codes of `orchestrator up` after a shutdown (see the contract). */
-export const EXIT_CLEAN = 0;
-export const EXIT_INTERRUPTED = 130;
+const EXIT_CLEAN = 0;
+const EXIT_INTERRUPTED = 130;
 
 /**
  * `orchestrator up` once the config is valid: starts the groups, serves the control socket, applies edits
@@ -62,13 +62,13 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     return live.reject(errors);
   };
 
-  const apply = (next: ClusterConfig, roll: readonly string[] | null): number | null => {
+  const apply = (next: ClusterConfig, roll: readonly string[] | null): void => {
     const changes = live.accept(next, roll !== null);
-    if (changes === null) return null;
+    if (changes === null) return;
     log.info({ generation: live.generation, changes }, 'config applied');
     ops.configApplied(live.generation);
     syncWatch();
-    return supervisor.apply(next, roll === null ? {} : { roll });
+    supervisor.apply(next, roll === null ? {} : { roll });
   };
 
   // Edits of the file, one read at a time: a save during a read triggers one more read, so a burst of

@@ -37,8 +37,6 @@ export interface Supervisor {
    * names groups to roll even if unchanged (a reload). Returns the request number echoed in the outcomes.
    */
   apply(config: ClusterConfig, options?: { readonly roll?: readonly string[] }): number;
-  /** Rolls the given groups (all when empty); returns the request number echoed in `rollout-finished`. */
-  reload(groups: readonly string[]): number;
   scale(counts: Readonly<Record<string, number>>): void;
   /** First call drains everything; a second one kills every worker at once. */
   shutdown(): void;
@@ -230,11 +228,6 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       const specs = launches.apply(config);
       const request = nextRequest++;
       dispatch({ type: 'config-applied', groups: specs, request, roll: options.roll ?? [] });
-      return request;
-    },
-    reload(groups) {
-      const request = nextRequest++;
-      dispatch({ type: 'reload-requested', groups: [...groups], request });
       return request;
     },
     scale(counts) {

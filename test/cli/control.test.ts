@@ -139,6 +139,32 @@ describe('control plane: status, reload, scale, down', function () {
     expect(after.config.generation).to.equal(before.config.generation);
   });
 
+  it('refuses to reload or scale while the cluster shuts down (409), and status still answers', async () => {
+    const port = await freePort();
+    const up = cluster.start({
+      groups: {
+        web: {
+          entry: app('ignore-sigterm.ts'),
+          count: 1,
+          env: { PORT: String(port) },
+          shutdown: { timeoutMs: 5000 },
+        },
+      },
+    });
+    await up.waitForMessage('cluster ready');
+    const socket = controlSocketPath(cluster.dir.configFile);
+    up.signal('SIGTERM');
+    await up.waitFor((r) => r.msg === 'stuck', 10_000, 'the worker to start draining');
+
+    expect((await raw(socket, 'POST', '/scale', JSON.stringify({ counts: { web: 2 } }))).status).to.equal(
+      409,
+    );
+    expect((await raw(socket, 'POST', '/reload', '{}')).status).to.equal(409);
+    const status = JSON.parse((await raw(socket, 'GET', '/status')).text) as StatusJson;
+    expect(status.groups[0]?.state).to.equal('stopping');
+    expect((await up.exited).code).to.equal(0);
+  });
+
   it('reload rolls every worker, printing progress, and exits 0', async () => {
     const { cli, status } = await started();
     const before = (await status()).groups[0]?.workers.map((w) => w.pid);
