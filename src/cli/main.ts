@@ -1,14 +1,12 @@
 #!/usr/bin/env node
-import { runCli } from './dispatch.ts';
+// The bin's entry. It must run on any Node far enough to say which Node is needed, so it holds no syntax or
+// import that an old Node cannot parse, and loads the CLI only once the version is known to be enough.
+import { nodeVersionProblem } from './node-version.ts';
 
-const io = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() };
-try {
-  process.exitCode = await runCli(process.argv.slice(2), io);
-} catch (error) {
-  // A bug, not a user mistake: say so in one line; ORCHESTRATOR_DEBUG=1 shows the stack.
-  const detail = process.env.ORCHESTRATOR_DEBUG
-    ? String((error as Error).stack)
-    : String((error as Error).message);
-  process.stderr.write(`orchestrator: internal error: ${detail}\n`);
+const problem = nodeVersionProblem(process.versions.node, process.execPath);
+if (problem === null) {
+  await import('./run.ts');
+} else {
+  process.stderr.write(`${problem}\n`);
   process.exitCode = 1;
 }
