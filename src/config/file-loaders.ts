@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { basename, extname } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Loaders } from 'cosmiconfig';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { importAsWritten } from './module-format.ts';
 import { errorMessage } from './plain-data.ts';
 import { findSourcePosition, positionOfOffset } from './source-position.ts';
 
@@ -89,7 +89,7 @@ function loadYaml(file: string, content: string): unknown {
 async function loadModule(file: string): Promise<unknown> {
   let namespace: Record<string, unknown>;
   try {
-    namespace = await import(pathToFileURL(file).href);
+    namespace = await importAsWritten(file);
   } catch (error) {
     throw await moduleFailure(file, error);
   }
@@ -112,8 +112,12 @@ async function moduleFailure(file: string, error: unknown): Promise<LoadFailure>
     const position = findSourcePosition(stack) ?? (await checkSyntax(file));
     return new LoadFailure(position?.file ?? file, `syntax error: ${message}`, position ?? undefined);
   }
-  if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND')
-    return new LoadFailure(file, `cannot import: ${message}`);
+  if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') {
+    // Mostly `cluster-orchestrator` itself, after `init` in a project that does not have it yet.
+    const missing = /^Cannot find package '([^']+)'/.exec(message)?.[1];
+    const hint = missing === undefined ? '' : `; install it in the project: npm i ${missing}`;
+    return new LoadFailure(file, `cannot import: ${message}${hint}`);
+  }
   const frame = firstFrame(stack);
   return new LoadFailure(frame?.file ?? file, `threw while loading: ${message}`, frame ?? undefined);
 }
