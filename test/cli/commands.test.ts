@@ -9,6 +9,7 @@ import { COMMANDS } from '../../src/cli/registry.ts';
 import { orchestratorInProcess } from '../helpers/cli.ts';
 
 const FILES = fileURLToPath(new URL('../config/fixtures/files/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCHEMA_FILE = fileURLToPath(new URL('../../schemas/cluster.config.schema.json', import.meta.url));
 
 /** Runs `orchestrator ARGV` in this process, capturing what it prints. */
@@ -103,6 +104,28 @@ describe('orchestrator (in process)', () => {
       expect(text).to.include('entry: "./server.mjs"');
       expect(text.split('\n').filter((line) => line.trim().startsWith('//')).length).to.be.above(10);
       expect(existsSync(join(dir, 'server.mjs'))).to.equal(true);
+    });
+
+    it('says to install cluster-orchestrator first in a project that does not have it', async () => {
+      const { stdout } = await cli(['init'], dir);
+      expect(stdout.split('\n').slice(-2)).to.deep.equal([
+        'next: npm i cluster-orchestrator, then npx orchestrator validate, then npx orchestrator up',
+        '',
+      ]);
+    });
+
+    it('says how to check and start the config in a project that has cluster-orchestrator', async () => {
+      // Inside this repository, `cluster-orchestrator` resolves to the package itself, as once installed.
+      const inside = mkdtempSync(join(ROOT, 'test', 'cli', '.init-'));
+      try {
+        const { stdout } = await cli(['init'], inside);
+        expect(stdout.split('\n').slice(-2)).to.deep.equal([
+          'next: npx orchestrator validate, then npx orchestrator up',
+          '',
+        ]);
+      } finally {
+        rmSync(inside, { recursive: true, force: true });
+      }
     });
 
     it("uses package.json's main as the entry", async () => {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseCommandArgs } from '../args.ts';
 import { initTemplate, STARTER_SERVER } from '../init-template.ts';
@@ -40,8 +41,28 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   // 'wx' fails instead of overwriting if the file appeared meanwhile.
   writeFileSync(target, initTemplate(entry), { flag: 'wx' });
-  io.stdout.write(`wrote ${target} (entry ${entry}); check it with: orchestrator validate\n`);
+  io.stdout.write(`wrote ${target} (entry ${entry})\n${nextSteps(io.cwd)}`);
   return EXIT.ok;
+}
+
+/**
+ * What to type next. The config imports `cluster-orchestrator`, so a project without it (init run through
+ * `npx cluster-orchestrator` or a global install) must install it before anything can read the config; the
+ * commands are shown as `npx orchestrator`, since a local install puts no `orchestrator` on PATH.
+ */
+function nextSteps(cwd: string): string {
+  const steps = ['npx orchestrator validate', 'npx orchestrator up'];
+  if (!resolvesPackage(cwd)) steps.unshift('npm i cluster-orchestrator');
+  return `next: ${steps.join(', then ')}\n`;
+}
+
+function resolvesPackage(cwd: string): boolean {
+  try {
+    createRequire(join(cwd, 'cluster.config.ts')).resolve('cluster-orchestrator/package.json');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function findEntry(cwd: string): string | undefined {
