@@ -172,6 +172,24 @@ describe('a newcomer, with the packed package in a fresh project', function () {
     expect(after.code).to.equal(0);
   });
 
+  it("follows the README's first commands, in the README's order", () => {
+    // The README's first shell block is what a newcomer types; this test runs the same (with the tarball).
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const commands = block
+      .split('\n')
+      .map((line) => line.replace(/#.*$/, '').trim())
+      .filter((line) => line !== '');
+    expect(commands).to.deep.equal([
+      `npm i ${PACKAGE}`,
+      'npx orchestrator init',
+      'npx orchestrator validate',
+      'npx orchestrator up',
+    ]);
+    expect(readme.indexOf(block)).to.be.below(readme.indexOf('## Try the bundled demo'));
+    expect(readme.slice(0, readme.indexOf(block))).to.match(/Node\.js 22\.18 or later/);
+  });
+
   it('ships every file that the package, its README and its messages name', async () => {
     const app = await freshProject('app-files');
     await install(tarball, app);

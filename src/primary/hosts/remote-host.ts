@@ -12,8 +12,8 @@ interface RemoteWorker {
 }
 
 /**
- * A cluster host in a helper process (see host-process.ts). Costs one extra Node process (its RSS is
- * measured in the README) and one IPC hop for lifecycle events and worker output, but none on the data
+ * A cluster host in a helper process (see host-process.ts). Costs one extra Node process (see
+ * docs/development.md) and one IPC hop for lifecycle events and worker output, but none on the data
  * path: with `os` scheduling the workers accept connections themselves.
  */
 export function createRemoteHost(
