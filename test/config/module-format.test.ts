@@ -50,6 +50,9 @@ describe('config module format', () => {
   it('loads a cluster.config.ts written with import/export in a "type": "commonjs" package (npm init -y)', async () => {
     const cwd = make('commonjs', { 'cluster.config.ts': ESM_TS, 'port.ts': PORT_TS });
     expect(await portOf(cwd)).to.equal('3000');
+    // A tsconfig.json that compiles the project to CommonJS changes nothing: Node never reads it.
+    writeFileSync(join(cwd, 'tsconfig.json'), '{ "compilerOptions": { "module": "commonjs" } }\n');
+    expect(await portOf(cwd)).to.equal('3000');
   });
 
   it('loads the same in a package without "type", in a "type": "module" one, and as .js in a CommonJS one', async () => {
