@@ -74,7 +74,8 @@ export async function stream(
   return { status: 200, body: null, last };
 }
 
-function open(socketPath: string, method: string, path: string, body?: unknown) {
+/** One request to the control socket; the answer as it starts to arrive (utf8). */
+export function open(socketPath: string, method: string, path: string, body?: unknown) {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
     const req = request(

@@ -7,6 +7,7 @@ import type { Outcome } from '../policies/types.ts';
 import { watchConfigFile } from './config-watch.ts';
 import { type ControlApi, type ControlLine, type Refusal, startControlServer } from './control/server.ts';
 import { LiveConfig } from './live-config.ts';
+import { LogRing } from './logging/log-ring.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { startOperations } from './operations.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
@@ -116,7 +117,9 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     return 'status' in started ? started : await started.done;
   };
 
+  const logs = options.logger.ring ?? new LogRing();
   const api: ControlApi = {
+    logs,
     status: () =>
       buildStatus({
         pid: process.pid,
@@ -181,6 +184,8 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     shuttingDown = true;
     syncWatch();
     await supervisor.close();
+    // Followers of `orchestrator logs -f` hold their connection open: end them, or closing the socket waits.
+    logs.endFollowers();
     await control.close();
     await ops.close();
   }

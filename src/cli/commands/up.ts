@@ -3,6 +3,7 @@ import { formatConfigError } from '../../config/errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import { claimSocketPath } from '../../primary/control/claim.ts';
 import { controlSocketPath } from '../../primary/control/socket-path.ts';
+import { LogRing } from '../../primary/logging/log-ring.ts';
 import { createLogger } from '../../primary/logging/logger.ts';
 import { runCluster } from '../../primary/run-cluster.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -52,7 +53,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT.failed;
   }
 
-  const logger = createLogger();
+  const logger = createLogger({ ring: new LogRing() });
   try {
     return await runCluster({ config: loaded.config, file, logger, socketPath });
   } finally {

@@ -1,6 +1,8 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { LogRing } from '../logging/log-ring.ts';
 import type { StatusJson } from '../status.ts';
+import { parseLogsRequest, serveLogs } from './logs-endpoint.ts';
 
 /** Request bodies are small JSON documents; anything bigger is refused before it is read in full. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -27,6 +29,8 @@ export interface ControlApi {
   scale(counts: Readonly<Record<string, number>>): Refusal | null;
   /** Starts the graceful shutdown; resolves once every worker is gone. */
   down(): Promise<void>;
+  /** The recent log lines (`orchestrator logs`). */
+  readonly logs: LogRing;
 }
 
 /**
@@ -37,6 +41,7 @@ export interface ControlApi {
  *   POST /reload {"groups": ["web"]}      -> 200 NDJSON ControlLine stream, ending with {"event":"done",...}
  *   POST /scale  {"counts": {"web": 4}}   -> 200 {"ok":true}
  *   POST /down                            -> 200 NDJSON: {"event":"progress",...} then {"event":"done",...}
+ *   GET  /logs?select=web,jobs.1&lines=N&since=MS&follow=1 -> 200 NDJSON LogEntry stream (see logs-endpoint.ts)
  *
  * Bad JSON or shapes -> 400, unknown group -> 404, a bad config on reload -> 422, oversized body -> 413,
  * unknown path -> 404, wrong method -> 405. A refused request changes nothing.
@@ -96,6 +101,12 @@ async function route(api: ControlApi, request: IncomingMessage, response: Server
     return sendJson(response, 405, { error: `${path} takes ${expect}` });
   }
   if (path === '/status') return sendJson(response, 200, api.status());
+  if (path === '/logs') {
+    const groups = api.status().groups.map((group) => group.name);
+    const parsed = parseLogsRequest(new URL(request.url ?? '/', 'http://control'), groups);
+    if ('error' in parsed) return sendJson(response, parsed.status, { error: parsed.error });
+    return serveLogs(api.logs, parsed, response);
+  }
 
   const body = await readJsonBody(request);
   if (!body.ok) return sendJson(response, body.status, { error: body.error });
@@ -144,6 +155,7 @@ async function route(api: ControlApi, request: IncomingMessage, response: Server
 
 const ROUTES: Readonly<Record<string, string>> = {
   '/status': 'GET',
+  '/logs': 'GET',
   '/reload': 'POST',
   '/scale': 'POST',
   '/down': 'POST',

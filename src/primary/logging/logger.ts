@@ -2,6 +2,7 @@ import pino, { type LevelWithSilentOrString, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { colorsEnabled } from './colors.ts';
 import { createJsonFormat } from './json-format.ts';
+import type { LogRing } from './log-ring.ts';
 import { createPrettyFormat } from './pretty-format.ts';
 import { openSink } from './sink.ts';
 import type { OutputStream, WorkerTags } from './worker-tags.ts';
@@ -19,6 +20,8 @@ export interface LoggerOptions {
   readonly maxPendingBytes?: number;
   /** Read for NO_COLOR / FORCE_COLOR / TERM. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Also keeps every record and worker line here, for `orchestrator logs`. */
+  readonly ring?: LogRing;
 }
 
 /** Writes a batch of complete lines from one worker stream, in order, as one write. */
@@ -28,6 +31,8 @@ export interface PrimaryLogger {
   /** The primary's own logger (pino). Its records carry level, time and msg, with no pid/hostname noise. */
   readonly log: Logger;
   readonly pretty: boolean;
+  /** The recent lines, when the logger was given a ring. */
+  readonly ring: LogRing | undefined;
   /** A writer for the lines of one worker stream; see `pipeWorkerOutput`, which feeds it. */
   workerWriter(tags: WorkerTags, stream: OutputStream): WorkerLineWriter;
   /** Writes out anything still queued. Runs by itself at process exit on stdout; calling it is harmless. */
@@ -52,29 +57,50 @@ export function createLogger(options: LoggerOptions = {}): PrimaryLogger {
     maxPendingBytes: options.maxPendingBytes,
   });
   const pinoOptions = { level: options.level ?? 'info', base: undefined };
+  const ring = options.ring;
+  // The one point where the primary's records are captured for `orchestrator logs`, as JSON whatever `up` prints.
+  const keep = ring === undefined ? () => {} : (record: string) => ring.appendRecord(record);
   let log: Logger;
   if (pretty) {
-    const prettify = prettyFactory({
-      colorize: colors,
-      translateTime: 'SYS:HH:MM:ss.l',
-      ignore: 'pid,hostname',
-      singleLine: true,
+    const prettify = prettyRecords(colors);
+    log = pino(pinoOptions, {
+      write: (record: string) => {
+        keep(record);
+        sink.write(prettify(record));
+      },
     });
-    log = pino(pinoOptions, { write: (record: string) => sink.write(prettify(record)) });
   } else {
-    log = pino(pinoOptions, { write: (record: string) => sink.write(record) });
+    log = pino(pinoOptions, {
+      write: (record: string) => {
+        keep(record);
+        sink.write(record);
+      },
+    });
   }
   onDropped = (lines) => log.warn({ dropped: lines }, 'log output fell behind: lines dropped');
   const format = pretty ? createPrettyFormat(colors) : createJsonFormat();
   return {
     log,
     pretty,
+    ring,
     workerWriter(tags, stream) {
       const formatLines = format.forStream(tags, stream);
       return (lines) => {
-        if (lines.length > 0) sink.write(formatLines(lines));
+        if (lines.length === 0) return;
+        ring?.appendLines(tags, stream, lines);
+        sink.write(formatLines(lines));
       };
     },
     flushSync: () => sink.flushSync(),
   };
+}
+
+/** The primary's pino records as `up` shows them on a terminal (also used by `orchestrator logs`). */
+export function prettyRecords(colors: boolean): (record: string) => string {
+  return prettyFactory({
+    colorize: colors,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    singleLine: true,
+  });
 }
