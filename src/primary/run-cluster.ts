@@ -5,7 +5,9 @@ import { loadConfig } from '../config/load.ts';
 import type { ClusterConfig } from '../config/schema.ts';
 import type { Outcome } from '../policies/types.ts';
 import { watchConfigFile } from './config-watch.ts';
+import { diagnosticFile, findWorker } from './control/debug-endpoint.ts';
 import { type ControlApi, type ControlLine, type Refusal, startControlServer } from './control/server.ts';
+import { createDiagnostics } from './diagnostics.ts';
 import { LiveConfig } from './live-config.ts';
 import { LogRing } from './logging/log-ring.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
@@ -118,8 +120,38 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   };
 
   const logs = options.logger.ring ?? new LogRing();
+  const diagnose = createDiagnostics(supervisor);
   const api: ControlApi = {
     logs,
+    async debug(request, progress) {
+      const found = findWorker(api.status(), request.worker);
+      if (typeof found === 'string') return { status: 404, error: found };
+      const { group, worker } = found;
+      const label = `${group}.${worker.index} (worker ${worker.id}, pid ${worker.pid})`;
+      const file = diagnosticFile(request, found, new Date());
+      const doing = {
+        heap: 'taking a heap snapshot of',
+        profile: `profiling the CPU for ${request.seconds} s of`,
+        report: 'writing a diagnostic report of',
+      }[request.kind];
+      progress({ event: 'progress', message: `${doing} ${label}`, group });
+      log.info(
+        { group, index: worker.index, worker: worker.id, kind: request.kind, file },
+        'debug requested',
+      );
+      const alive = (): boolean =>
+        supervisor.groups().some((g) => g.workers.some((w) => w.id === worker.id && w.pid !== null));
+      const result = await diagnose({
+        worker: worker.id,
+        kind: request.kind,
+        file,
+        seconds: request.seconds,
+        alive,
+      });
+      return result.ok
+        ? { event: 'done', ok: true, message: `wrote ${file} (${result.bytes} bytes)`, file }
+        : { event: 'done', ok: false, message: `${label}: ${result.error} (${file})` };
+    },
     status: () =>
       buildStatus({
         pid: process.pid,

@@ -27,7 +27,19 @@ export type WorkerMessage =
    */
   | { readonly orchestrator: 'metrics'; readonly request: number; readonly registries: unknown[] }
   /** The drain finished (servers closed, `onShutdown` hooks ran); the worker exits right after. */
-  | { readonly orchestrator: 'drained' };
+  | { readonly orchestrator: 'drained' }
+  /** The answer to `diagnose`: the file is written (its size in bytes), or why it is not. */
+  | {
+      readonly orchestrator: 'diagnosed';
+      readonly request: number;
+      readonly ok: boolean;
+      readonly bytes?: number;
+      readonly error?: string;
+    };
+
+/** What `orchestrator debug` can take from a live worker. */
+export type DiagnosticKind = 'heap' | 'profile' | 'report';
+export const DIAGNOSTIC_KINDS: readonly DiagnosticKind[] = ['heap', 'profile', 'report'];
 
 /** Primary -> worker. */
 export type PrimaryMessage =
@@ -45,6 +57,17 @@ export type PrimaryMessage =
        * Optional; the worker assumes the contract's default (10 s) without it.
        */
       readonly timeoutMs?: number;
+    }
+  /**
+   * Writes a diagnostic of this worker to `file` (an absolute path, created with mode 0600): a heap snapshot,
+   * a CPU profile of `seconds`, or a diagnostic report. Answered with `diagnosed`.
+   */
+  | {
+      readonly orchestrator: 'diagnose';
+      readonly request: number;
+      readonly kind: DiagnosticKind;
+      readonly file: string;
+      readonly seconds: number;
     }
   /** Asks for the app's own prom-client metrics (on a scrape of the primary's `/metrics`); see `metrics`. */
   | { readonly orchestrator: 'metrics-request'; readonly request: number }
@@ -65,7 +88,9 @@ export const ENV_WORKER_ID = 'ORCHESTRATOR_WORKER_ID';
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false;
   const tag = (value as { orchestrator?: unknown }).orchestrator;
-  return tag === 'ready' || tag === 'heartbeat' || tag === 'drained' || tag === 'metrics';
+  return (
+    tag === 'ready' || tag === 'heartbeat' || tag === 'drained' || tag === 'metrics' || tag === 'diagnosed'
+  );
 }
 
 export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
@@ -77,6 +102,15 @@ export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
     request?: unknown;
   };
   if (message.orchestrator === 'metrics-request') return typeof message.request === 'number';
+  if (message.orchestrator === 'diagnose') {
+    const { kind, file, seconds } = value as { kind?: unknown; file?: unknown; seconds?: unknown };
+    return (
+      typeof message.request === 'number' &&
+      DIAGNOSTIC_KINDS.includes(kind as DiagnosticKind) &&
+      typeof file === 'string' &&
+      typeof seconds === 'number'
+    );
+  }
   if (message.orchestrator === 'drained-ack') return true;
   return (
     message.orchestrator === 'drain' &&

@@ -64,6 +64,17 @@ export function installRuntime(): void {
         );
       return;
     }
+    if (message.orchestrator === 'diagnose') {
+      const { request, kind, file, seconds } = message;
+      void import('./diagnostics.ts')
+        .then(({ writeDiagnostic }) => writeDiagnostic(kind, file, seconds))
+        .then(
+          (bytes) => sendToPrimary({ orchestrator: 'diagnosed', request, ok: true, bytes }),
+          (error: unknown) =>
+            sendToPrimary({ orchestrator: 'diagnosed', request, ok: false, error: describe(error) }),
+        );
+      return;
+    }
     if (message.orchestrator !== 'drain') return;
     void drainAndExit({ graceMs: message.graceMs, timeoutMs: message.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   });
@@ -79,6 +90,12 @@ export function installRuntime(): void {
       void drainAndExit(SIGNAL_DRAIN);
     });
   }
+}
+
+/** An error as one line for the operator: the errno text when there is one (ENOSPC, EACCES, ...). */
+function describe(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e?.message ?? String(error);
 }
 
 /** Resolves when the primary answers `drained`. */

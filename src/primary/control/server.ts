@@ -2,6 +2,7 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LogRing } from '../logging/log-ring.ts';
 import type { StatusJson } from '../status.ts';
+import { type DebugRequest, parseDebugRequest } from './debug-endpoint.ts';
 import { parseLogsRequest, serveLogs } from './logs-endpoint.ts';
 
 /** Request bodies are small JSON documents; anything bigger is refused before it is read in full. */
@@ -17,6 +18,8 @@ export type ControlLine =
       readonly ok: boolean;
       readonly message: string;
       readonly groups?: Record<string, string>;
+      /** The file an operation wrote (`debug`). */
+      readonly file?: string;
     };
 
 export type Refusal = { readonly status: 400 | 404 | 409 | 422; readonly error: string };
@@ -31,6 +34,8 @@ export interface ControlApi {
   down(): Promise<void>;
   /** The recent log lines (`orchestrator logs`). */
   readonly logs: LogRing;
+  /** Has a worker write a heap snapshot, CPU profile or report (`orchestrator debug`). */
+  debug(request: DebugRequest, progress: (line: ControlLine) => void): Promise<Refusal | ControlLine>;
 }
 
 /**
@@ -41,6 +46,7 @@ export interface ControlApi {
  *   POST /reload {"groups": ["web"]}      -> 200 NDJSON ControlLine stream, ending with {"event":"done",...}
  *   POST /scale  {"counts": {"web": 4}}   -> 200 {"ok":true}
  *   POST /down                            -> 200 NDJSON: {"event":"progress",...} then {"event":"done",...}
+ *   POST /debug {"worker":"web.0","kind":"heap",...} -> 200 NDJSON ControlLine stream (see debug-endpoint.ts)
  *   GET  /logs?select=web,jobs.1&lines=N&since=MS&follow=1 -> 200 NDJSON LogEntry stream (see logs-endpoint.ts)
  *
  * Bad JSON or shapes -> 400, unknown group -> 404, a bad config on reload -> 422, oversized body -> 413,
@@ -123,21 +129,12 @@ async function route(api: ControlApi, request: IncomingMessage, response: Server
     case '/reload': {
       const groups = parseGroups(body.value);
       if (typeof groups === 'string') return sendJson(response, 400, { error: groups });
-      let streaming = false;
-      const write = (line: ControlLine): void => {
-        if (!streaming) {
-          streaming = true;
-          response.writeHead(200, { 'content-type': 'application/x-ndjson' });
-        }
-        response.write(`${JSON.stringify(line)}\n`);
-      };
-      const result = await api.reload(groups, write);
-      if ('status' in result) {
-        if (!streaming) return sendJson(response, result.status, { error: result.error });
-        write({ event: 'done', ok: false, message: result.error });
-      } else write(result);
-      response.end();
-      return;
+      return streamOperation(response, (progress) => api.reload(groups, progress));
+    }
+    case '/debug': {
+      const request = parseDebugRequest(body.value);
+      if (typeof request === 'string') return sendJson(response, 400, { error: request });
+      return streamOperation(response, (progress) => api.debug(request, progress));
     }
     case '/down': {
       response.writeHead(200, { 'content-type': 'application/x-ndjson' });
@@ -153,12 +150,37 @@ async function route(api: ControlApi, request: IncomingMessage, response: Server
   }
 }
 
+/**
+ * Answers with the operation's progress lines as NDJSON, ending with its `done` line; a refusal that comes
+ * before any progress is an ordinary error answer instead.
+ */
+async function streamOperation(
+  response: ServerResponse,
+  run: (progress: (line: ControlLine) => void) => Promise<Refusal | ControlLine>,
+): Promise<void> {
+  let streaming = false;
+  const write = (line: ControlLine): void => {
+    if (!streaming) {
+      streaming = true;
+      response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    }
+    response.write(`${JSON.stringify(line)}\n`);
+  };
+  const result = await run(write);
+  if ('status' in result) {
+    if (!streaming) return sendJson(response, result.status, { error: result.error });
+    write({ event: 'done', ok: false, message: result.error });
+  } else write(result);
+  response.end();
+}
+
 const ROUTES: Readonly<Record<string, string>> = {
   '/status': 'GET',
   '/logs': 'GET',
   '/reload': 'POST',
   '/scale': 'POST',
   '/down': 'POST',
+  '/debug': 'POST',
 };
 
 function sendJson(response: ServerResponse, status: number, value: unknown): void {
