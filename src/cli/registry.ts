@@ -18,6 +18,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   reload: lazy('re-read the config and roll groups in reload order', () => import('./commands/reload.ts')),
   scale: lazy("set groups' worker counts until the next config change", () => import('./commands/scale.ts')),
   logs: lazy("print (and follow) the running cluster's recent log lines", () => import('./commands/logs.ts')),
+  top: lazy(
+    'a live view of groups and workers, with keys to reload, scale and kill',
+    () => import('./commands/top.ts'),
+  ),
   debug: lazy(
     'take a heap snapshot, CPU profile or report of a live worker',
     () => import('./commands/debug.ts'),

@@ -11,6 +11,7 @@ import { createDiagnostics } from './diagnostics.ts';
 import { LiveConfig } from './live-config.ts';
 import { LogRing } from './logging/log-ring.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
+import { HeartbeatStats } from './metrics/heartbeat-stats.ts';
 import { startOperations } from './operations.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
 import { ReloadHistory } from './reload-history.ts';
@@ -121,6 +122,17 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
 
   const logs = options.logger.ring ?? new LogRing();
   const diagnose = createDiagnostics(supervisor);
+  // The last heartbeat of each worker, for the event-loop delay `status` and `top` show.
+  const beats = new HeartbeatStats();
+  let beatsSinceRetain = 0;
+  supervisor.onWorkerMessage((worker, message) => {
+    if (message.orchestrator !== 'heartbeat') return;
+    beats.record(worker, message);
+    // Now and then forget the workers that are gone, so 1,000 crashes do not leave 1,000 entries behind.
+    if (++beatsSinceRetain < 1000) return;
+    beatsSinceRetain = 0;
+    beats.retain(new Set(supervisor.groups().flatMap((group) => group.workers.map((w) => w.id))));
+  });
   const api: ControlApi = {
     logs,
     async debug(request, progress) {
@@ -161,6 +173,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         lastReload: (group) => reloads.last(group),
         rss: (worker) => supervisor.rss(worker),
         cpuSeconds: processCpuSeconds,
+        loopDelayMs: (worker) => beats.get(worker)?.loopDelayMs ?? null,
       }),
     reload,
     scale(counts) {

@@ -33,6 +33,8 @@ export interface WorkerStatus {
   readonly rss: number | null;
   /** CPU time used (user + system) in seconds, read from /proc; null where unavailable. */
   readonly cpuSeconds: number | null;
+  /** Mean event-loop delay over the second before the worker's last heartbeat, in ms; null before its first. */
+  readonly loopDelayMs: number | null;
 }
 
 export interface StatusInputs {
@@ -43,6 +45,7 @@ export interface StatusInputs {
   readonly lastReload: (group: string) => LastReload | null;
   readonly rss: (worker: number) => number | null;
   readonly cpuSeconds: (pid: number) => number | null;
+  readonly loopDelayMs?: (worker: number) => number | null;
 }
 
 export function buildStatus(inputs: StatusInputs): StatusJson {
@@ -66,6 +69,7 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
         generation: worker.generation,
         rss: worker.pid === null ? null : inputs.rss(worker.id),
         cpuSeconds: worker.pid === null ? null : inputs.cpuSeconds(worker.pid),
+        loopDelayMs: worker.pid === null ? null : (inputs.loopDelayMs?.(worker.id) ?? null),
       })),
     })),
   };

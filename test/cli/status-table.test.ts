@@ -35,6 +35,7 @@ describe('the status table', () => {
               generation: 1,
               rss: 45.1 * 1024 * 1024,
               cpuSeconds: 1.2,
+              loopDelayMs: 0.4,
             },
             {
               id: 8,
@@ -46,6 +47,7 @@ describe('the status table', () => {
               generation: 1,
               rss: null,
               cpuSeconds: null,
+              loopDelayMs: null,
             },
           ],
         },
