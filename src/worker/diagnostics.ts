@@ -8,7 +8,8 @@ import type { DiagnosticKind } from './protocol.ts';
  * `orchestrator debug` asks, so no worker pays for `node:inspector` otherwise.
  *
  * - heap: `HeapProfiler.takeHeapSnapshot`, streamed to the file chunk by chunk (never whole in memory). The
- *   snapshot itself stops this worker's event loop while V8 walks the heap (about a second per 100 MB).
+ *   snapshot itself stops this worker's event loop while V8 walks the heap (measured: 0.3-0.9 s for a
+ *   small app, a 9 MB snapshot; it grows with the heap).
  * - profile: the V8 sampling CPU profiler for `seconds`; the worker keeps serving meanwhile.
  * - report: `process.report.getReport()` (Node's diagnostic report: stacks, heap statistics, handles,
  *   environment, loaded libraries).

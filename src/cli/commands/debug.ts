@@ -11,7 +11,8 @@ const HELP = `Usage: orchestrator debug heap|profile|report WORKER [--out PATH] 
 Takes a diagnostic of a live worker, with no code in the app: the worker runtime writes it itself.
 
   heap      a heap snapshot (.heapsnapshot: open it in Chrome DevTools, Memory tab). The worker's event
-            loop stops while V8 walks the heap (about a second per 100 MB): it serves nothing meanwhile.
+            loop stops while V8 walks the heap (under a second for a small app, longer for a big
+            heap): it serves nothing meanwhile.
   profile   a CPU profile of N seconds (.cpuprofile: Chrome DevTools, Performance tab, or speedscope);
             the worker keeps serving while it is profiled.
   report    Node's diagnostic report (process.report, JSON): stacks, heap statistics, handles, libraries.
