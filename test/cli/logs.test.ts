@@ -109,6 +109,24 @@ describe('orchestrator logs', function () {
     expect(unknown.stderr).to.match(/unknown group wbe/);
   });
 
+  it('stops quietly with exit 0 when its reader goes away (logs | head)', async () => {
+    const { webPort } = await started();
+    // More than a pipe holds, so the reader's exit is felt by a write.
+    const text = 'y'.repeat(1000);
+    for (let i = 0; i < 200; i++) await getText(`http://127.0.0.1:${webPort}/say/${i}-${text}`);
+    const reader = spawn(process.execPath, [CLI, 'logs', '-n', '1000', '-c', cluster.dir.configFile], {
+      cwd: cluster.dir.path,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    reader.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    reader.stdout.once('data', () => reader.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => reader.once('exit', (c) => resolve(c)));
+    expect(code, stderr).to.equal(0);
+  });
+
   it('exits 3 when no cluster runs, 2 on a bad option', async () => {
     cluster.dir.writeConfig({ groups: { web: { entry: app('talker.ts'), count: 1 } } });
     const none = await orchestrator(['logs', '-c', cluster.dir.configFile], cluster.dir.path);

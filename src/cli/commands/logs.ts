@@ -84,42 +84,67 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return EXIT.failed;
     }
     // Ctrl-C ends a follow, and so does a reader that went away (`logs -f | head`): both are a normal end.
-    const hangUp = (): void => void response.destroy();
+    const stop = new AbortController();
+    const hangUp = (): void => {
+      stop.abort();
+      response.destroy();
+    };
     process.once('SIGINT', hangUp);
     stdout.on?.('error', hangUp);
     try {
-      await copyLines(response, render, stdout);
+      await copyLines(response, render, stdout, stop.signal);
     } finally {
       process.off('SIGINT', hangUp);
       stdout.off?.('error', hangUp);
     }
-    if (args.values.follow && response.complete) io.stderr.write('orchestrator logs: the cluster stopped\n');
+    if (args.values.follow && !stop.signal.aborted) {
+      io.stderr.write(
+        response.complete
+          ? 'orchestrator logs: the cluster stopped\n'
+          : 'orchestrator logs: the connection to the cluster was lost\n',
+      );
+    }
     return EXIT.ok;
   });
 }
 
-/** Prints each entry as it arrives, waiting for a slow stdout (so the primary sees the pressure, not our memory). */
+/**
+ * Prints each entry as it arrives, waiting for a slow stdout (so the primary sees the pressure, not our
+ * memory). Stops when `stop` aborts, even while waiting for stdout: a closed pipe never drains.
+ */
 async function copyLines(
   response: IncomingMessage,
   render: (entry: LogEntry) => string,
   stdout: CliIo['stdout'] & Partial<NodeJS.WritableStream>,
+  stop: AbortSignal,
 ): Promise<void> {
   const lines = createInterface({ input: response, crlfDelay: Number.POSITIVE_INFINITY });
-  // A destroyed response (Ctrl-C) never ends readline by itself.
-  response.once('close', () => lines.close());
+  // A destroyed response never ends readline by itself, and lines already read would still be handed out.
+  const close = (): void => lines.close();
+  response.once('close', () => {
+    if (stop.aborted) close();
+  });
+  stop.addEventListener('abort', close);
   try {
     for await (const text of lines) {
+      if (stop.aborted) break;
       if (text === '') continue;
       const written = stdout.write(render(JSON.parse(text) as LogEntry));
-      if (written === false && stdout.once !== undefined) {
+      if (written === false && stdout.once !== undefined && !stop.aborted) {
         await new Promise<void>((resolve) => {
           stdout.once?.('drain', resolve);
-          response.once('close', resolve);
+          stop.addEventListener('abort', () => resolve(), { once: true });
         });
       }
     }
   } catch (error) {
     // A connection cut by Ctrl-C or by the cluster exiting ends the output; anything else is a bug.
-    if (!response.destroyed && (error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+    if (
+      !response.destroyed &&
+      !['ECONNRESET', 'ABORT_ERR'].includes(String((error as NodeJS.ErrnoException).code))
+    )
+      throw error;
+  } finally {
+    stop.removeEventListener('abort', close);
   }
 }
