@@ -92,6 +92,10 @@ describe('orchestrator debug', function () {
     const full = await cli('report', 'web.0', '--out', '/dev/full');
     expect(full.code).to.equal(1);
     expect(full.stderr).to.match(/ENOSPC/);
+    // No permission, even for root: sysfs lets nobody create files.
+    const denied = await cli('heap', 'web.0', '--out', '/sys/kernel/orchestrator-test.heapsnapshot');
+    expect(denied.code).to.equal(1);
+    expect(denied.stderr).to.match(/EACCES: permission denied/);
     const missing = await cli(
       'heap',
       'web.0',
