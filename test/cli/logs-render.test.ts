@@ -22,6 +22,11 @@ describe('logs: rendering and --since', () => {
     expect(primary).to.match(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: cluster ready\n$/);
     expect(hello).to.equal('web.0 | hello\n');
     expect(boom).to.equal('web.0 | ERROR boom {"worker":"x"}\n');
+    const aligned = createLogRenderer(true, false, [
+      { group: 'web', index: 0 },
+      { group: 'jobs', index: 0 },
+    ]);
+    expect(aligned(entries[1] as LogEntry)).to.equal('web.0  | hello\n');
   });
 
   it('reads durations and dates', () => {

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
 import type { LogEntry } from '../../primary/logging/log-ring.ts';
+import type { StatusJson } from '../../primary/status.ts';
 import { parseCommandArgs, usageError } from '../args.ts';
-import { CONTROL_HELP, CONTROL_OPTIONS, open, socketFor, withCluster } from '../control-client.ts';
+import { CONTROL_HELP, CONTROL_OPTIONS, call, open, socketFor, withCluster } from '../control-client.ts';
 import { type CliIo, EXIT } from '../io.ts';
 import { createLogRenderer, parseSince } from '../logs/render.ts';
 
@@ -72,10 +73,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const stdout = io.stdout as CliIo['stdout'] & Partial<NodeJS.WritableStream> & { isTTY?: boolean };
   const pretty = args.values.json !== true && stdout.isTTY === true;
   const { colorsEnabled } = await import('../../primary/logging/colors.ts');
-  const render = createLogRenderer(pretty, pretty && colorsEnabled(stdout, process.env));
 
   return withCluster('logs', io, async () => {
-    const response = await open(socketFor(args.values, io.cwd), 'GET', `/logs?${query}`);
+    const socket = socketFor(args.values, io.cwd);
+    const render = createLogRenderer(
+      pretty,
+      pretty && colorsEnabled(stdout, process.env),
+      pretty ? await runningWorkers(socket) : [],
+    );
+    const response = await open(socket, 'GET', `/logs?${query}`);
     if (response.statusCode !== 200) {
       let text = '';
       for await (const chunk of response) text += chunk;
@@ -106,6 +112,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     return EXIT.ok;
   });
+}
+
+/** The cluster's workers now, so pretty labels line up from the first line. */
+async function runningWorkers(socket: string): Promise<{ group: string; index: number }[]> {
+  const reply = await call(socket, 'GET', '/status');
+  if (reply.status !== 200) return [];
+  return (reply.body as StatusJson).groups.flatMap((group) =>
+    group.workers.map((worker) => ({ group: group.name, index: worker.index })),
+  );
 }
 
 /**

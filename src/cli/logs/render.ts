@@ -6,11 +6,19 @@ import type { FormatLines } from '../../primary/logging/worker-format.ts';
 
 /**
  * Turns the entries `/logs` sends into the text `orchestrator up` would have printed for them: JSON lines
- * (worker lines tagged and merged exactly as `up` does), or pretty lines with `web.0 |` prefixes.
+ * (worker lines tagged and merged exactly as `up` does), or pretty lines with `web.0 |` prefixes, padded
+ * to the longest label of `workers`.
  */
-export function createLogRenderer(pretty: boolean, colors: boolean): (entry: LogEntry) => string {
+export function createLogRenderer(
+  pretty: boolean,
+  colors: boolean,
+  workers: readonly { group: string; index: number }[] = [],
+): (entry: LogEntry) => string {
   let time = 0;
   const workerFormat = pretty ? createPrettyFormat(colors) : createJsonFormat(() => time);
+  // Pretty labels pad to the longest seen so far; seeing the running workers first lines them all up at once.
+  for (const { group, index } of workers)
+    workerFormat.forStream({ group, index, pid: 0, worker: 0 }, 'stdout');
   const prettify = pretty ? prettyRecords(colors) : null;
   // One formatter per worker stream, as in `up`: the pretty prefixes keep their padding.
   const streams = new Map<string, FormatLines>();
