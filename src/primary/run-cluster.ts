@@ -194,7 +194,8 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
  */
 function logOutcome(log: Logger, outcome: Outcome): void {
   if (outcome.kind !== 'rollout-finished') return;
-  log[outcome.ok ? 'info' : 'warn']({ request: outcome.request, groups: outcome.groups }, 'rollout finished');
+  const { request, ok, groups } = outcome;
+  log[ok ? 'info' : 'warn']({ request, ok, groups }, 'rollout finished');
 }
 
 /** Logs one summary line per group once every group of the first config is ready. */

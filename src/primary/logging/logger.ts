@@ -57,7 +57,7 @@ export function createLogger(options: LoggerOptions = {}): PrimaryLogger {
     const prettify = prettyFactory({
       colorize: colors,
       translateTime: 'SYS:HH:MM:ss.l',
-      ignore: 'pid,hostname',
+      // No `ignore`: records carry no pid/hostname (base: undefined), so a pid field is one we logged on purpose.
       singleLine: true,
     });
     log = pino(pinoOptions, { write: (record: string) => sink.write(prettify(record)) });
