@@ -8,7 +8,7 @@ import { watchConfigFile } from './config-watch.ts';
 import { type ControlApi, type ControlLine, type Refusal, startControlServer } from './control/server.ts';
 import { LiveConfig } from './live-config.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
-import { startOperations } from './operations.ts';
+import { type Operations, startOperations } from './operations.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
 import { ReloadHistory } from './reload-history.ts';
 import { followRollout } from './rollout-follower.ts';
@@ -160,7 +160,13 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     void reload([], (line) => log.info(line.event === 'progress' ? line.message : line));
   };
 
-  const ops = await startOperations(supervisor, live.config.metrics, log);
+  let ops: Operations;
+  try {
+    ops = await startOperations(supervisor, live.config.metrics, log);
+  } catch (error) {
+    await supervisor.close();
+    throw error;
+  }
   const control = await startControlServer(options.socketPath, api);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -5,6 +5,7 @@ import { claimSocketPath } from '../../primary/control/claim.ts';
 import { controlSocketPath } from '../../primary/control/socket-path.ts';
 import { createLogger } from '../../primary/logging/logger.ts';
 import { runCluster } from '../../primary/run-cluster.ts';
+import { SetupError } from '../../primary/setup-error.ts';
 import { parseCommandArgs } from '../args.ts';
 import { type CliIo, EXIT } from '../io.ts';
 
@@ -55,6 +56,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const logger = createLogger();
   try {
     return await runCluster({ config: loaded.config, file, logger, socketPath });
+  } catch (error) {
+    if (!(error instanceof SetupError)) throw error;
+    io.stderr.write(`orchestrator up: ${error.message}\n`);
+    return EXIT.failed;
   } finally {
     logger.flushSync();
   }

@@ -57,6 +57,28 @@ describe('orchestrator up: faults', function () {
     }
   });
 
+  it('says in one line that the metrics port is taken, and exits 1 without starting a worker', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const up = cluster.start({
+        groups: { web: { entry: app('http-info.ts'), count: 1, env: { PORT: '0' } } },
+        metrics: { port },
+      });
+      const { code } = await up.exited;
+      expect(code).to.equal(1);
+      const said = up.raw.filter((line) => line.includes('metrics endpoint'));
+      expect(said).to.deep.equal([
+        `orchestrator up: metrics endpoint: cannot listen on 127.0.0.1:${port}: the port is already in use (metrics.port, or ORCHESTRATOR_METRICS_PORT)`,
+      ]);
+      expect(up.raw.join('\n')).not.to.match(/internal error|\n\s+at /);
+      expect(up.records.some((r) => r.msg === 'worker exited' || r.worker !== undefined)).to.equal(false);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('accepts count 0: the group exists and runs nothing', async () => {
     const port = await freePort();
     const up = cluster.start({
