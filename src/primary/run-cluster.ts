@@ -63,9 +63,15 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   };
 
   const apply = (next: ClusterConfig, roll: readonly string[] | null): void => {
-    const changes = live.accept(next, roll !== null);
-    if (changes === null) return;
-    log.info({ generation: live.generation, changes }, 'config applied');
+    const diff = live.accept(next, roll !== null);
+    if (diff === null) return;
+    log.info({ generation: live.generation, changes: diff.groups }, 'config applied');
+    if (diff.metrics) {
+      log.warn(
+        { metrics: next.metrics },
+        'metrics settings changed: they apply at the next start of up; the endpoint keeps its settings until then',
+      );
+    }
     ops.configApplied(live.generation);
     syncWatch();
     supervisor.apply(next, roll === null ? {} : { roll });
