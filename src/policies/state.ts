@@ -115,6 +115,22 @@ export interface GroupState {
   everReady: boolean;
   /** A failure was cleared: report `group-recovered` once back at strength. */
   recovering: boolean;
+  /** The last exit that counted as a failure (shown in status until a later one replaces it). */
+  lastExit: LastExit | null;
+  /** The crash loop was logged; logged again only after the group has been back at strength. */
+  crashLoopLogged: boolean;
+}
+
+/** A worker's exit that counted as a failure: what `status` shows as the reason a group is not running. */
+export interface LastExit {
+  readonly worker: WorkerId;
+  readonly index: number;
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** Why the engine stopped it, when it did (a worker that never got ready, or stopped its heartbeats). */
+  readonly stoppedFor: StopReason | null;
+  readonly stderr: string | null;
+  readonly at: number;
 }
 
 export type RolloutGroupStatus = 'pending' | 'rolling' | 'finished' | 'aborted' | 'skipped' | 'superseded';
@@ -162,6 +178,8 @@ export function newGroup(name: string, spec: GroupSpec): GroupState {
     roll: null,
     everReady: false,
     recovering: false,
+    lastExit: null,
+    crashLoopLogged: false,
   };
 }
 

@@ -1,3 +1,4 @@
+import { describeExit, type ExitFacts } from '../policies/exit-reason.ts';
 import type { GroupView } from '../policies/view.ts';
 import type { Scheduling } from './hosts/types.ts';
 import type { LastReload } from './reload-history.ts';
@@ -18,7 +19,19 @@ export interface GroupStatus {
   readonly ready: number;
   /** How the group's last roll ended (null before its first): after `aborted` it still runs its old settings. */
   readonly lastReload: LastReload | null;
+  /** `crash-looping` or `backing-off` beside `state` (whose values are fixed by the contract); null when neither. */
+  readonly condition: GroupView['condition'];
+  /** The last exit of one of its workers that counted as a failure; null if none ever did. */
+  readonly lastExit: LastExitStatus | null;
   readonly workers: readonly WorkerStatus[];
+}
+
+export interface LastExitStatus extends ExitFacts {
+  readonly worker: number;
+  readonly index: number;
+  readonly at: string;
+  /** The fields above in one line: `exit code 1: Error: listen EADDRINUSE: address already in use 0.0.0.0:4150`. */
+  readonly reason: string;
 }
 
 export interface WorkerStatus {
@@ -56,6 +69,15 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
       desired: group.desired,
       ready: group.workers.filter((worker) => worker.state === 'ready').length,
       lastReload: inputs.lastReload(group.name),
+      condition: group.condition,
+      lastExit:
+        group.lastExit === null
+          ? null
+          : {
+              ...group.lastExit,
+              at: new Date(group.lastExit.at).toISOString(),
+              reason: describeExit(group.lastExit),
+            },
       workers: group.workers.map((worker) => ({
         id: worker.id,
         pid: worker.pid,

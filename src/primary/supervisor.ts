@@ -196,6 +196,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
               pid: entry.pid ?? 0,
               worker: event.worker,
             },
+            event.fd === 'stderr' ? { onLines: (lines) => entry.exitLine.push(lines) } : {},
           ),
         );
         return;
@@ -209,6 +210,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   // stack trace comes before the line that says the worker died.
   const exited = async (worker: WorkerId, code: number | null, signal: string | null): Promise<void> => {
     const entry = registry.get(worker);
+    let stderr: string | null = null;
     if (entry) {
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -218,9 +220,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         }),
       ]);
       clearTimeout(timeout);
+      stderr = entry.exitLine.line;
       registry.delete(worker);
     }
-    dispatch({ type: 'worker-exited', worker, code, signal });
+    dispatch({ type: 'worker-exited', worker, code, signal, stderr });
   };
 
   return {

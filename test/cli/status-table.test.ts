@@ -24,6 +24,8 @@ describe('the status table', () => {
           desired: 2,
           ready: 1,
           lastReload: { outcome: 'aborted', reason: 'crashed', at: '2026-11-28T10:02:00.000Z' },
+          condition: null,
+          lastExit: null,
           workers: [
             {
               id: 7,
@@ -78,5 +80,38 @@ describe('the status table', () => {
       '1.2s',
     ]);
     expect(lines[5]?.trim().split(/\s+/)).to.deep.equal(['web.1', 'backoff', '2', '-', '-', '-', '-']);
+  });
+
+  it('says that a group crash-loops, and why its last worker died', () => {
+    const reason = 'exit code 1: Error: listen EADDRINUSE: address already in use 0.0.0.0:4150';
+    const status: StatusJson = {
+      pid: 42,
+      config: { path: '/app/cluster.config.ts', generation: 1, error: null },
+      groups: [
+        {
+          name: 'web',
+          state: 'starting',
+          scheduling: 'round-robin',
+          desired: 1,
+          ready: 0,
+          lastReload: null,
+          condition: 'crash-looping',
+          lastExit: {
+            worker: 3,
+            index: 0,
+            code: 1,
+            signal: null,
+            stoppedFor: null,
+            stderr: 'Error: listen EADDRINUSE: address already in use 0.0.0.0:4150',
+            at: '2026-11-28T10:03:00.000Z',
+            reason,
+          },
+          workers: [],
+        },
+      ],
+    };
+    const lines = formatStatusTable(status, Date.parse('2026-11-28T10:03:12.000Z')).split('\n');
+    expect(lines[1]).to.equal(`web: crash-looping; last exit: ${reason}`);
+    expect(lines[3]?.split(/\s{2,}/)).to.deep.equal(['web', 'starting (crash-looping)', '0/1', '0']);
   });
 });

@@ -1,5 +1,8 @@
 import { createServer } from 'node:net';
 import { expect } from 'chai';
+import { request } from 'undici';
+import type { GroupStatus } from '../../../src/primary/status.ts';
+import { orchestrator } from '../../helpers/cli.ts';
 import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
@@ -52,6 +55,51 @@ describe('orchestrator up: faults', function () {
       await up.waitForMessage('group failed', 30_000);
       expect(up.records.some((r) => String(r.msg).includes('EADDRINUSE'))).to.equal(true);
       expect(up.child.exitCode).to.equal(null);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("says a group crash-loops and why (its worker's error line) in the log, status and /readyz", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const metricsPort = await freePort();
+    try {
+      const up = cluster.start({
+        groups: {
+          web: {
+            entry: app('http-info.ts'),
+            count: 1,
+            env: { PORT: String(port) },
+            backoff: { strategy: 'fixed', delayMs: 300 },
+            restart: { maxRestarts: 1000, windowMs: 60_000 },
+          },
+        },
+        metrics: { port: metricsPort },
+      });
+      const logged = await up.waitForMessage('group crash-looping', 30_000);
+      expect(logged.group).to.equal('web');
+      expect(String(logged.reason)).to.match(new RegExp(`^exit code 1: Error: .*EADDRINUSE.*:${port}$`));
+
+      const file = cluster.dir.configFile;
+      const json = JSON.parse(
+        (await orchestrator(['status', '--json', '-c', file], cluster.dir.path)).stdout,
+      );
+      const [web] = json.groups as GroupStatus[];
+      expect(web?.state).to.equal('starting');
+      expect(web?.condition).to.equal('crash-looping');
+      expect(web?.lastExit?.code).to.equal(1);
+      expect(web?.lastExit?.stderr).to.match(new RegExp(`EADDRINUSE.*:${port}$`));
+
+      const table = (await orchestrator(['status', '-c', file], cluster.dir.path)).stdout;
+      expect(table).to.match(/^web: crash-looping; last exit: exit code 1: Error: .*EADDRINUSE/m);
+      expect(table).to.match(/^web\s+starting \(crash-looping\)/m);
+
+      const readyz = await request(`http://127.0.0.1:${metricsPort}/readyz`);
+      expect(readyz.statusCode).to.equal(503);
+      const body = (await readyz.body.json()) as { short: Array<{ group: string; reason?: string }> };
+      expect(body.short[0]?.reason).to.match(/^crash-looping: exit code 1: Error: .*EADDRINUSE/);
     } finally {
       blocker.close();
     }

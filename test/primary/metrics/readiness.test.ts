@@ -7,6 +7,8 @@ function group(name: string, state: GroupViewState, desired: number, workers: Wo
     name,
     state,
     desired,
+    condition: null,
+    lastExit: null,
     workers: workers.map((s, i) => ({
       id: i + 1,
       pid: s === 'backoff' ? null : 100 + i,
@@ -55,5 +57,34 @@ describe('readiness (/readyz, READY=1)', () => {
 
   it('counts a group scaled to 0 as ready', () => {
     expect(readiness([group('idle', 'running', 0, [])]).ready).to.equal(true);
+  });
+
+  it('says why a crash-looping group is not ready: its last exit and the line its worker wrote', () => {
+    const looping: GroupView = {
+      ...group('web', 'starting', 1, ['backoff']),
+      condition: 'crash-looping',
+      lastExit: {
+        worker: 1,
+        index: 0,
+        code: 1,
+        signal: null,
+        stoppedFor: null,
+        stderr: 'Error: listen EADDRINUSE: address already in use 0.0.0.0:4150',
+        at: 0,
+      },
+    };
+    const result = readiness([looping]);
+    expect(result.ready).to.equal(false);
+    if (result.ready) return;
+    expect(result.short).to.deep.equal([
+      {
+        group: 'web',
+        state: 'starting',
+        desired: 1,
+        ready: 0,
+        condition: 'crash-looping',
+        reason: 'crash-looping: exit code 1: Error: listen EADDRINUSE: address already in use 0.0.0.0:4150',
+      },
+    ]);
   });
 });
