@@ -47,8 +47,15 @@ export function formatStatusTable(status: StatusJson, now: number): string {
       ? [`${group.name}: ${group.condition ?? group.state}; last exit: ${group.lastExit.reason}\n`]
       : [],
   );
+  const scaled = status.groups.flatMap((group) =>
+    group.scaled === null
+      ? []
+      : [
+          `${group.name}: scaled to ${group.desired} by 'orchestrator scale' since ${group.scaled.since}; the next config change or reload ends it\n`,
+        ],
+  );
   const error = status.config.error === null ? '' : `last config edit rejected:\n${status.config.error}\n`;
-  return `${header}\n${error}${aborted.join('')}${exits.join('')}${lines.join('\n')}\n`;
+  return `${header}\n${error}${aborted.join('')}${scaled.join('')}${exits.join('')}${lines.join('\n')}\n`;
 }
 
 /** 3m12s, 2h05m, 4d03h: the two largest units, like `ps` and `kubectl` show ages. */

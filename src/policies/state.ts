@@ -88,6 +88,8 @@ export interface GroupState {
   spec: GroupSpec;
   /** spec.count, or the scale override until the next config. */
   desired: number;
+  /** Set by `scale` (the count in `desired`, and since when), cleared by the next config. */
+  scaled: { readonly since: number } | null;
   generation: number;
   revision: string;
   /** Highest generation ever issued, so a rolled-back number is never reused. */
@@ -158,6 +160,7 @@ export function newGroup(name: string, spec: GroupSpec): GroupState {
     name,
     spec,
     desired: sanitizeCount(spec.count),
+    scaled: null,
     generation: 1,
     revision: spec.revision,
     lastGeneration: 1,

@@ -35,6 +35,8 @@ export interface GroupView {
   readonly name: string;
   readonly state: GroupViewState;
   readonly desired: number;
+  /** `desired` comes from `scale`, since `since` (engine clock), until the next config. */
+  readonly scaled: { readonly since: number } | null;
   readonly condition: GroupCondition | null;
   /** The last exit that counted as a failure, engine clock `at`. */
   readonly lastExit: LastExit | null;
@@ -79,6 +81,7 @@ export function describe(state: EngineState): GroupView[] {
       name: g.name,
       state: groupState(state, g),
       desired: g.desired,
+      scaled: g.scaled,
       condition: condition(state, g),
       lastExit: g.lastExit,
       workers,

@@ -110,6 +110,13 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         return { status: 404, error: `unknown group ${unknown.join(', ')} (groups: ${names.join(', ')})` };
       }
       const roll = groups.length > 0 ? [...groups] : names;
+      // Any config ends every scale override, not only those of the groups rolled: say so before it happens.
+      for (const group of supervisor.groups()) {
+        if (group.scaled === null) continue;
+        const since = new Date(group.scaled.since).toISOString();
+        const message = `${group.name}: the scale override (${group.desired} workers since ${since}) ends: back to the config's count`;
+        progress({ event: 'progress', group: group.name, message });
+      }
       // Listening before applying: a roll with nothing to replace finishes within the apply itself.
       const done = followRollout(supervisor, roll, progress);
       apply(next.config, roll);

@@ -19,6 +19,8 @@ export interface GroupStatus {
   readonly ready: number;
   /** How the group's last roll ended (null before its first): after `aborted` it still runs its old settings. */
   readonly lastReload: LastReload | null;
+  /** Set while `desired` comes from `orchestrator scale` (since when); the next config or reload ends it. */
+  readonly scaled: { readonly since: string } | null;
   /** `crash-looping` or `backing-off` beside `state` (whose values are fixed by the contract); null when neither. */
   readonly condition: GroupView['condition'];
   /** The last exit of one of its workers that counted as a failure; null if none ever did. */
@@ -69,6 +71,7 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
       desired: group.desired,
       ready: group.workers.filter((worker) => worker.state === 'ready').length,
       lastReload: inputs.lastReload(group.name),
+      scaled: group.scaled === null ? null : { since: new Date(group.scaled.since).toISOString() },
       condition: group.condition,
       lastExit:
         group.lastExit === null

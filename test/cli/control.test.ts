@@ -179,6 +179,24 @@ describe('control plane: status, reload, scale, down', function () {
     expect(after?.filter((pid) => before?.includes(pid))).to.deep.equal([]);
   });
 
+  it('status shows a scale override and since when; the reload that ends it says so', async () => {
+    const { cli, status } = await started(1);
+    const before = Date.now();
+    expect((await cli('scale', 'web=2')).code).to.equal(0);
+    const scaled = (await status()).groups[0]?.scaled;
+    expect(Date.parse(scaled?.since ?? '')).to.be.within(before - 1000, Date.now());
+    expect((await cli('status')).stdout).to.include("web: scaled to 2 by 'orchestrator scale' since");
+
+    const result = await cli('reload');
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(
+      /^web: the scale override \(2 workers since \S+\) ends: back to the config's count$/m,
+    );
+    const after = (await status()).groups[0];
+    expect(after?.scaled).to.equal(null);
+    expect(after?.desired).to.equal(1);
+  });
+
   it('reload exits 1 for an unknown group, and when the new workers fail (the old ones keep serving)', async () => {
     const { cli, port, status } = await started();
     expect((await cli('reload', 'ghost')).code).to.equal(1);

@@ -7,6 +7,7 @@ function group(name: string, state: GroupViewState, desired: number, workers: Wo
     name,
     state,
     desired,
+    scaled: null,
     condition: null,
     lastExit: null,
     workers: workers.map((s, i) => ({
