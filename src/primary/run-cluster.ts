@@ -133,6 +133,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     status: () =>
       buildStatus({
         pid: process.pid,
+        socket: options.socketPath,
         config: { path: file, generation: live.generation, error: live.error },
         groups: supervisor.groups(),
         scheduling: (group) => live.config.groups[group]?.scheduling ?? 'round-robin',

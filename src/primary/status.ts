@@ -6,6 +6,8 @@ import type { LastReload } from './reload-history.ts';
 /** `orchestrator status --json`, as the contract shows it (more fields may be added; these stay). */
 export interface StatusJson {
   readonly pid: number;
+  /** The control socket this answer came through (what `--socket` takes). */
+  readonly socket: string;
   readonly config: { readonly path: string; readonly generation: number; readonly error: string | null };
   readonly groups: readonly GroupStatus[];
 }
@@ -52,6 +54,7 @@ export interface WorkerStatus {
 
 export interface StatusInputs {
   readonly pid: number;
+  readonly socket: string;
   readonly config: StatusJson['config'];
   readonly groups: readonly GroupView[];
   readonly scheduling: (group: string) => Scheduling;
@@ -63,6 +66,7 @@ export interface StatusInputs {
 export function buildStatus(inputs: StatusInputs): StatusJson {
   return {
     pid: inputs.pid,
+    socket: inputs.socket,
     config: inputs.config,
     groups: inputs.groups.map((group) => ({
       name: group.name,

@@ -64,6 +64,21 @@ describe('orchestrator (in process)', () => {
     });
   });
 
+  describe('control commands without a config', () => {
+    it('say that no folder up to the root has a config, and suggest -c FILE (exit 3)', async () => {
+      const empty = mkdtempSync(join(tmpdir(), 'orchestrator-empty-'));
+      try {
+        const { code, stderr } = await cli(['status'], empty);
+        expect(code).to.equal(3);
+        expect(stderr).to.equal(
+          `orchestrator status: no config file in ${empty} or any folder above it (cluster.config.ts, ...): run this in the project's folder, or give the config with -c FILE\n`,
+        );
+      } finally {
+        rmSync(empty, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe('validate', () => {
     it('exits 0 for a valid config and names it', async () => {
       const { code, stdout } = await cli(['validate', '-c', 'valid.json']);

@@ -1,6 +1,6 @@
-import { statSync } from 'node:fs';
+import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import { request } from 'node:http';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { controlSocketPath } from '../../src/primary/control/socket-path.ts';
 import type { StatusJson } from '../../src/primary/status.ts';
@@ -82,6 +82,17 @@ describe('control plane: status, reload, scale, down', function () {
     );
     expect(none.code).to.equal(3);
     expect(none.stderr.trim().split('\n')).to.have.length(1);
+  });
+
+  it('status finds the config from a subfolder, like git finds its repository, and names its socket', async () => {
+    const { socket } = await started(1);
+    const sub = join(cluster.dir.path, 'src', 'deep');
+    mkdirSync(sub, { recursive: true });
+    const result = await orchestrator(['status', '--json'], sub);
+    expect(result.code, result.stderr).to.equal(0);
+    const json = JSON.parse(result.stdout) as StatusJson;
+    expect(json.socket).to.equal(socket);
+    expect(json.config.path).to.equal(realpathSync(cluster.dir.configFile));
   });
 
   it('keeps the socket in a folder only the owner can enter, the socket itself 0600', async () => {

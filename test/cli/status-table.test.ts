@@ -15,6 +15,7 @@ describe('the status table', () => {
     const now = Date.parse('2026-11-28T10:03:12.000Z');
     const status: StatusJson = {
       pid: 42,
+      socket: '/run/user/1000/cluster-orchestrator/abc.sock',
       config: { path: '/app/cluster.config.ts', generation: 3, error: null },
       groups: [
         {
@@ -87,6 +88,7 @@ describe('the status table', () => {
     const reason = 'exit code 1: Error: listen EADDRINUSE: address already in use 0.0.0.0:4150';
     const status: StatusJson = {
       pid: 42,
+      socket: '/run/user/1000/cluster-orchestrator/abc.sock',
       config: { path: '/app/cluster.config.ts', generation: 1, error: null },
       groups: [
         {
