@@ -14,6 +14,7 @@ import { createHealthWatch } from './health-watch.ts';
 import { createHostPool } from './host-pool.ts';
 import type { HostEvent } from './hosts/types.ts';
 import { LaunchTable } from './launch-table.ts';
+import { ListenFailures } from './listen-failures.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { pipeWorkerOutput } from './logging/worker-output.ts';
 import { createTimers } from './timers.ts';
@@ -70,6 +71,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const listeners = new Set<(outcome: Outcome) => void>();
   const messageListeners = new Set<(worker: WorkerId, message: WorkerMessage) => void>();
   const launches = new LaunchTable();
+  const listenFailures = new ListenFailures(log, now);
   const registry = new WorkerRegistry();
   let nextRequest = 1;
 
@@ -221,6 +223,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       ]);
       clearTimeout(timeout);
       stderr = entry.exitLine.line;
+      listenFailures.exited(entry.group, stderr);
       registry.delete(worker);
     }
     dispatch({ type: 'worker-exited', worker, code, signal, stderr });

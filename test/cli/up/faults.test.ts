@@ -42,7 +42,7 @@ describe('orchestrator up: faults', function () {
     );
   });
 
-  it('fails a group whose port is taken, with the error in its log, and stays up', async () => {
+  it('fails a group whose port is taken, saying once which process holds the port, and stays up', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
@@ -55,6 +55,15 @@ describe('orchestrator up: faults', function () {
       await up.waitForMessage('group failed', 30_000);
       expect(up.records.some((r) => String(r.msg).includes('EADDRINUSE'))).to.equal(true);
       expect(up.child.exitCode).to.equal(null);
+      // 4 attempts (maxRestarts 3), one line: the port and its holder, this test process.
+      expect(up.count((r) => r.msg === 'worker exited')).to.equal(4);
+      const told = up.records.filter((r) => String(r.msg).includes('is already in use'));
+      expect(told).to.have.length(1);
+      expect(told[0]?.msg).to.match(
+        new RegExp(
+          `^web: 127\\.0\\.0\\.1:${port} is already in use, held by pid ${process.pid} \\(.+\\); its workers cannot listen$`,
+        ),
+      );
     } finally {
       blocker.close();
     }
