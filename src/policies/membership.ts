@@ -53,11 +53,12 @@ export function markReady(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
   if (w.ready) return;
   w.ready = true;
   if (w.place === 'current') g.readyCurrent++;
-  if (g.readyCurrent >= g.desired) g.crashLoopLogged = false;
   else if (w.place === 'old') {
     g.oldNotReady.delete(w.id);
     g.oldReady.push({ id: w.id, index: w.index });
   }
+  // Back at strength: a later crash loop is a new one, logged again.
+  if (g.readyCurrent >= g.desired) g.crashLoopLogged = false;
 }
 
 /** A worker being killed no longer counts as available. */
