@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { GroupView, GroupViewState, WorkerViewState } from '../../../src/policies/view.ts';
 import { readiness } from '../../../src/primary/metrics/readiness.ts';
+import { describe as describeReadiness } from '../../../src/primary/systemd/notify-readiness.ts';
 
 function group(name: string, state: GroupViewState, desired: number, workers: WorkerViewState[]): GroupView {
   return {
@@ -87,5 +88,24 @@ describe('readiness (/readyz, READY=1)', () => {
         reason: 'crash-looping: exit code 1: Error: listen EADDRINUSE: address already in use 0.0.0.0:4150',
       },
     ]);
+  });
+
+  it('gives systemctl status the same reason in its one line', () => {
+    const looping: GroupView = {
+      ...group('web', 'starting', 1, ['backoff']),
+      condition: 'crash-looping',
+      lastExit: {
+        worker: 1,
+        index: 0,
+        code: 1,
+        signal: null,
+        stoppedFor: null,
+        stderr: 'Error: boom',
+        at: 0,
+      },
+    };
+    expect(describeReadiness(readiness([looping, group('jobs', 'running', 1, ['ready'])]))).to.equal(
+      'not ready: web 0/1 (crash-looping: exit code 1: Error: boom), jobs 1/1 (running)',
+    );
   });
 });
