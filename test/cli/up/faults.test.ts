@@ -59,11 +59,36 @@ describe('orchestrator up: faults', function () {
       expect(up.count((r) => r.msg === 'worker exited')).to.equal(4);
       const told = up.records.filter((r) => String(r.msg).includes('is already in use'));
       expect(told).to.have.length(1);
+      // Each worker says it in one line instead of Node's twenty-line crash report.
+      const webLines = up.records.filter((r) => r.group === 'web' && r.stream === 'stderr').map((r) => r.msg);
+      expect(webLines).to.have.length(4);
+      for (const line of webLines)
+        expect(line).to.match(new RegExp(`^Error: (listen|bind) EADDRINUSE.*:${port}$`));
       expect(told[0]?.msg).to.match(
         new RegExp(
           `^web: 127\\.0\\.0\\.1:${port} is already in use, held by pid ${process.pid} \\(.+\\); its workers cannot listen$`,
         ),
       );
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('leaves a listen error to an app that handles uncaught exceptions itself', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const up = cluster.start({
+        groups: {
+          web: { entry: app('own-uncaught.ts'), count: 1, env: { PORT: String(port) }, ...fastCrashLoop },
+        },
+      });
+      await up.waitForMessage('group failed', 30_000);
+      expect(up.records.filter((r) => r.msg === 'worker exited').map((r) => r.code)).to.deep.equal([
+        3, 3, 3, 3,
+      ]);
+      expect(up.count((r) => r.group === 'web' && r.msg === 'app handled EADDRINUSE')).to.equal(4);
     } finally {
       blocker.close();
     }
