@@ -13,27 +13,31 @@ export class ListenFailures {
   readonly #told = new Map<string, number>();
   readonly #log: Logger;
   readonly #now: () => number;
-  readonly #holderOf: (port: number) => PortHolder | null;
+  readonly #holderOf: (port: number) => Promise<PortHolder | null>;
 
   constructor(
     log: Logger,
     now: () => number,
-    holderOf: (port: number) => PortHolder | null = findPortHolder,
+    holderOf: (port: number) => Promise<PortHolder | null> = findPortHolder,
   ) {
     this.#log = log;
     this.#now = now;
     this.#holderOf = holderOf;
   }
 
-  /** A worker of `group` exited; `line` is the error line of its stderr (see ExitLine). */
-  exited(group: string, line: string | null): void {
+  /**
+   * A worker of `group` exited; `line` is the error line of its stderr (see ExitLine). Settles once the line
+   * is logged: looking for the holder takes a moment, and nothing needs to wait for it.
+   */
+  async exited(group: string, line: string | null): Promise<void> {
     const failure = line === null ? null : parseListenFailure(line);
     if (failure === null) return;
     const key = `${group}\0${failure.code}\0${failure.address}\0${failure.port}`;
     const told = this.#told.get(key);
     if (told !== undefined && this.#now() - told < REPEAT_AFTER_MS) return;
     this.#told.set(key, this.#now());
-    const holder = failure.code === 'EADDRINUSE' ? this.#holderOf(failure.port) : null;
+    const holder =
+      failure.code === 'EADDRINUSE' ? await this.#holderOf(failure.port).catch(() => null) : null;
     this.#log.error(
       { group, code: failure.code, address: failure.address, port: failure.port, holder },
       message(group, failure, holder),

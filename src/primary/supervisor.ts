@@ -223,7 +223,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       ]);
       clearTimeout(timeout);
       stderr = entry.exitLine.line;
-      listenFailures.exited(entry.group, stderr);
+      void listenFailures.exited(entry.group, stderr);
       registry.delete(worker);
     }
     dispatch({ type: 'worker-exited', worker, code, signal, stderr });

@@ -33,7 +33,7 @@ describe('a worker that cannot listen', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as { port: number };
-      const holder = findPortHolder(port);
+      const holder = await findPortHolder(port);
       expect(holder?.pid).to.equal(process.pid);
       expect(holder?.command).to.include(process.argv[1]);
     } finally {
@@ -46,32 +46,32 @@ describe('a worker that cannot listen', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     await new Promise((resolve) => server.close(resolve));
-    expect(findPortHolder(port)).to.equal(null);
-    expect(findPortHolder(port, '/nonexistent')).to.equal(null);
+    expect(await findPortHolder(port)).to.equal(null);
+    expect(await findPortHolder(port, '/nonexistent')).to.equal(null);
   });
 
-  it('is logged once per cause, not once per attempt, and again after 10 minutes', () => {
+  it('is logged once per cause, not once per attempt, and again after 10 minutes', async () => {
     const lines: Array<{ fields: Record<string, unknown>; msg: string }> = [];
     const log = { error: (fields: Record<string, unknown>, msg: string) => lines.push({ fields, msg }) };
     let now = 0;
     const failures = new ListenFailures(
       log as unknown as Logger,
       () => now,
-      () => ({ pid: 42, command: 'node old.js' }),
+      async () => ({ pid: 42, command: 'node old.js' }),
     );
     const inUse = 'Error: listen EADDRINUSE: address already in use 0.0.0.0:4150';
-    failures.exited('web', inUse);
+    await failures.exited('web', inUse);
     now += 1000;
-    failures.exited('web', inUse);
-    failures.exited('web', 'TypeError: something else');
-    failures.exited('web', null);
+    await failures.exited('web', inUse);
+    await failures.exited('web', 'TypeError: something else');
+    await failures.exited('web', null);
     expect(lines.map((l) => l.msg)).to.deep.equal([
       'web: 0.0.0.0:4150 is already in use, held by pid 42 (node old.js); its workers cannot listen',
     ]);
     expect(lines[0]?.fields).to.deep.include({ group: 'web', code: 'EADDRINUSE', port: 4150 });
-    failures.exited('api', 'Error: bind EADDRINUSE null:4151');
+    await failures.exited('api', 'Error: bind EADDRINUSE null:4151');
     now += 10 * 60_000;
-    failures.exited('web', inUse);
+    await failures.exited('web', inUse);
     expect(lines.map((l) => l.msg)).to.deep.equal([
       'web: 0.0.0.0:4150 is already in use, held by pid 42 (node old.js); its workers cannot listen',
       'api: port 4151 is already in use, held by pid 42 (node old.js); its workers cannot listen',

@@ -57,6 +57,7 @@ describe('orchestrator up: faults', function () {
       expect(up.child.exitCode).to.equal(null);
       // 4 attempts (maxRestarts 3), one line: the port and its holder, this test process.
       expect(up.count((r) => r.msg === 'worker exited')).to.equal(4);
+      await up.waitFor((r) => String(r.msg).includes('is already in use'), 30_000, 'the port line');
       const told = up.records.filter((r) => String(r.msg).includes('is already in use'));
       expect(told).to.have.length(1);
       // Each worker says it in one line instead of Node's twenty-line crash report.
