@@ -13,6 +13,17 @@ const fastCrashLoop = {
   restart: { maxRestarts: 3, windowMs: 60_000 },
 };
 
+/** Runs `body` with a loopback port held by this test process, as an old server would hold it. */
+async function withTakenPort(body: (port: number) => Promise<void>): Promise<void> {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  try {
+    await body((blocker.address() as { port: number }).port);
+  } finally {
+    blocker.close();
+  }
+}
+
 describe('orchestrator up: faults', function () {
   this.timeout(60_000);
   const cluster = useCluster();
@@ -43,10 +54,7 @@ describe('orchestrator up: faults', function () {
   });
 
   it('fails a group whose port is taken, saying once which process holds the port, and stays up', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
-    try {
+    await withTakenPort(async (port) => {
       const up = cluster.start({
         groups: {
           web: { entry: app('http-info.ts'), count: 1, env: { PORT: String(port) }, ...fastCrashLoop },
@@ -70,16 +78,11 @@ describe('orchestrator up: faults', function () {
           `^web: 127\\.0\\.0\\.1:${port} is already in use, held by pid ${process.pid} \\(.+\\); its workers cannot listen$`,
         ),
       );
-    } finally {
-      blocker.close();
-    }
+    });
   });
 
   it('leaves a listen error to an app that handles uncaught exceptions itself', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
-    try {
+    await withTakenPort(async (port) => {
       const up = cluster.start({
         groups: {
           web: { entry: app('own-uncaught.ts'), count: 1, env: { PORT: String(port) }, ...fastCrashLoop },
@@ -90,17 +93,12 @@ describe('orchestrator up: faults', function () {
         3, 3, 3, 3,
       ]);
       expect(up.count((r) => r.group === 'web' && r.msg === 'app handled EADDRINUSE')).to.equal(4);
-    } finally {
-      blocker.close();
-    }
+    });
   });
 
   it("says a group crash-loops and why (its worker's error line) in the log, status and /readyz", async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
     const metricsPort = await freePort();
-    try {
+    await withTakenPort(async (port) => {
       const up = cluster.start({
         groups: {
           web: {
@@ -135,16 +133,11 @@ describe('orchestrator up: faults', function () {
       expect(readyz.statusCode).to.equal(503);
       const body = (await readyz.body.json()) as { short: Array<{ group: string; reason?: string }> };
       expect(body.short[0]?.reason).to.match(/^crash-looping: exit code 1: Error: .*EADDRINUSE/);
-    } finally {
-      blocker.close();
-    }
+    });
   });
 
   it('says in one line that the metrics port is taken, and exits 1 without starting a worker', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
-    try {
+    await withTakenPort(async (port) => {
       const up = cluster.start({
         groups: { web: { entry: app('http-info.ts'), count: 1, env: { PORT: '0' } } },
         metrics: { port },
@@ -157,9 +150,7 @@ describe('orchestrator up: faults', function () {
       ]);
       expect(up.raw.join('\n')).not.to.match(/internal error|\n\s+at /);
       expect(up.records.some((r) => r.msg === 'worker exited' || r.worker !== undefined)).to.equal(false);
-    } finally {
-      blocker.close();
-    }
+    });
   });
 
   it('accepts count 0: the group exists and runs nothing', async () => {

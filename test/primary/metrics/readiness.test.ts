@@ -23,6 +23,15 @@ function group(name: string, state: GroupViewState, desired: number, workers: Wo
   };
 }
 
+/** A group whose one worker keeps dying with `stderr` as its last words. */
+function crashLooping(stderr: string): GroupView {
+  return {
+    ...group('web', 'starting', 1, ['backoff']),
+    condition: 'crash-looping',
+    lastExit: { worker: 1, index: 0, code: 1, signal: null, stoppedFor: null, stderr, at: 0 },
+  };
+}
+
 describe('readiness (/readyz, READY=1)', () => {
   it('is ready when every group has its desired number of ready workers', () => {
     const result = readiness([
@@ -62,20 +71,7 @@ describe('readiness (/readyz, READY=1)', () => {
   });
 
   it('says why a crash-looping group is not ready: its last exit and the line its worker wrote', () => {
-    const looping: GroupView = {
-      ...group('web', 'starting', 1, ['backoff']),
-      condition: 'crash-looping',
-      lastExit: {
-        worker: 1,
-        index: 0,
-        code: 1,
-        signal: null,
-        stoppedFor: null,
-        stderr: 'Error: listen EADDRINUSE: address already in use 0.0.0.0:4150',
-        at: 0,
-      },
-    };
-    const result = readiness([looping]);
+    const result = readiness([crashLooping('Error: listen EADDRINUSE: address already in use 0.0.0.0:4150')]);
     expect(result.ready).to.equal(false);
     if (result.ready) return;
     expect(result.short).to.deep.equal([
@@ -91,19 +87,7 @@ describe('readiness (/readyz, READY=1)', () => {
   });
 
   it('gives systemctl status the same reason in its one line', () => {
-    const looping: GroupView = {
-      ...group('web', 'starting', 1, ['backoff']),
-      condition: 'crash-looping',
-      lastExit: {
-        worker: 1,
-        index: 0,
-        code: 1,
-        signal: null,
-        stoppedFor: null,
-        stderr: 'Error: boom',
-        at: 0,
-      },
-    };
+    const looping = crashLooping('Error: boom');
     expect(describeReadiness(readiness([looping, group('jobs', 'running', 1, ['ready'])]))).to.equal(
       'not ready: web 0/1 (crash-looping: exit code 1: Error: boom), jobs 1/1 (running)',
     );
