@@ -12,7 +12,8 @@ export const CONTROL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const CONTROL_HELP = `  -c, --config FILE    find the cluster started from this config (default: discovered as for up)
+export const CONTROL_HELP = `  -c, --config FILE    find the cluster started from this config (default: discovered as for up, in
+                       this folder or the nearest folder above it that has one)
       --socket PATH    the control socket to use instead
   -h, --help           show this help`;
 
@@ -27,8 +28,12 @@ export function socketFor(
   cwd: string,
 ): string {
   if (values.socket !== undefined) return values.socket;
-  const file = locateConfigFile({ file: values.config, cwd });
-  if (file === null) throw new NotRunning(`no config file in ${cwd}, so no cluster to talk to`);
+  const file = locateConfigFile({ file: values.config, cwd, walkUp: true });
+  if (file === null) {
+    throw new NotRunning(
+      `no config file in ${cwd} or any folder above it (cluster.config.ts, ...): run this in the project's folder, or give the config with -c FILE`,
+    );
+  }
   return controlSocketPath(file);
 }
 

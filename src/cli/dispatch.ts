@@ -1,6 +1,8 @@
+import { didYouMean } from '../config/did-you-mean.ts';
 import { usageError } from './args.ts';
 import { type CliIo, type Command, EXIT } from './io.ts';
 import { COMMANDS } from './registry.ts';
+import { packageVersion } from './version.ts';
 
 function mainHelp(commands: Readonly<Record<string, Command>>): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
@@ -14,7 +16,7 @@ Runs Node.js servers on every core with node:cluster, driven by cluster.config.t
 Commands:
 ${lines.join('\n')}
 
-Run 'orchestrator <command> --help' for a command's options.
+Run 'orchestrator <command> --help' for a command's options, 'orchestrator --version' for the version.
 `;
 }
 
@@ -25,10 +27,16 @@ export async function runCli(argv: string[], io: CliIo, commands = COMMANDS): Pr
     io.stdout.write(mainHelp(commands));
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (command === undefined) {
-    const message = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
-    return usageError('', message, io).exitCode;
+    if (name.startsWith('-')) return usageError('', `unknown option '${name}'`, io).exitCode;
+    const guess = didYouMean(name, Object.keys(commands));
+    const hint = guess === undefined ? '' : `; did you mean '${guess}'?`;
+    return usageError('', `unknown command '${name}'${hint}`, io).exitCode;
   }
   return command.run(rest, io);
 }

@@ -11,7 +11,8 @@ export function formatStatusTable(status: StatusJson, now: number): string {
   const rows: string[][] = [['NAME', 'STATE', 'READY', 'RESTARTS', 'PID', 'UPTIME', 'MEMORY', 'CPU']];
   for (const group of status.groups) {
     const restarts = group.workers.reduce((sum, worker) => sum + worker.restarts, 0);
-    rows.push([group.name, group.state, `${group.ready}/${group.desired}`, String(restarts), '', '', '', '']);
+    const state = group.condition === null ? group.state : `${group.state} (${group.condition})`;
+    rows.push([group.name, state, `${group.ready}/${group.desired}`, String(restarts), '', '', '', '']);
     for (const worker of group.workers) {
       rows.push([
         ` ${group.name}.${worker.index}`,
@@ -40,8 +41,21 @@ export function formatStatusTable(status: StatusJson, now: number): string {
         ]
       : [],
   );
+  // Why a group is not running, where its workers failed: the answer to "why does it say starting?".
+  const exits = status.groups.flatMap((group) =>
+    group.lastExit !== null && (group.condition !== null || group.state === 'failed')
+      ? [`${group.name}: ${group.condition ?? group.state}; last exit: ${group.lastExit.reason}\n`]
+      : [],
+  );
+  const scaled = status.groups.flatMap((group) =>
+    group.scaled === null
+      ? []
+      : [
+          `${group.name}: scaled to ${group.desired} by 'orchestrator scale' since ${group.scaled.since}; the next config change or reload ends it\n`,
+        ],
+  );
   const error = status.config.error === null ? '' : `last config edit rejected:\n${status.config.error}\n`;
-  return `${header}\n${error}${aborted.join('')}${lines.join('\n')}\n`;
+  return `${header}\n${error}${aborted.join('')}${scaled.join('')}${exits.join('')}${lines.join('\n')}\n`;
 }
 
 /** 3m12s, 2h05m, 4d03h: the two largest units, like `ps` and `kubectl` show ages. */

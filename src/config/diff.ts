@@ -18,6 +18,8 @@ export interface ConfigDiff {
   /** Only groups that differ; an unchanged group has no entry. */
   groups: Record<string, GroupChange>;
   watch: boolean;
+  /** The metrics endpoint's settings differ: they are read once, when `up` starts. */
+  metrics: boolean;
 }
 
 /**
@@ -40,7 +42,11 @@ export function diffConfigs(before: ClusterConfig, after: ClusterConfig): Config
     if (count || restart.length > 0 || policy.length > 0)
       groups[name] = { kind: 'changed', count, restart, policy };
   }
-  return { groups, watch: before.watch !== after.watch };
+  return {
+    groups,
+    watch: before.watch !== after.watch,
+    metrics: canonical(before.metrics) !== canonical(after.metrics),
+  };
 }
 
 /**

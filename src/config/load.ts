@@ -1,6 +1,7 @@
 import { extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { notConfigLike } from './config-name.ts';
 import type { ConfigError } from './errors.ts';
 
 export { type ConfigError, formatConfigError } from './errors.ts';
@@ -36,6 +37,10 @@ const WORKER_URL = new URL(`./load-worker${extname(fileURLToPath(import.meta.url
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult> {
   const cwd = options.cwd ?? process.cwd();
   const file = options.file === undefined ? undefined : resolve(cwd, options.file);
+  const refused = file === undefined ? null : notConfigLike(file);
+  if (file !== undefined && refused !== null) {
+    return { ok: false, file, errors: [{ file, path: '', message: refused }] };
+  }
   const reply = await readInWorker({ file, cwd }, options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
   return reply.kind === 'failed'
     ? { ok: false, file: reply.file, errors: reply.errors }

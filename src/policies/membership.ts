@@ -57,6 +57,8 @@ export function markReady(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
     g.oldNotReady.delete(w.id);
     g.oldReady.push({ id: w.id, index: w.index });
   }
+  // Back at strength: a later crash loop is a new one, logged again.
+  if (g.readyCurrent >= g.desired) g.crashLoopLogged = false;
 }
 
 /** A worker being killed no longer counts as available. */

@@ -34,6 +34,15 @@ export function observeConfig(
     const changed = !sameSpec(g.spec, spec);
     const revised = spec.revision !== g.spec.revision;
     g.spec = spec;
+    if (g.scaled !== null) {
+      log(ctx, 'info', 'scale override ended', {
+        group: name,
+        from: g.desired,
+        to: sanitizeCount(spec.count),
+        since: g.scaled.since,
+      });
+      g.scaled = null;
+    }
     g.desired = sanitizeCount(spec.count);
     if (g.status === 'removing') revive(ctx, g);
     else {
@@ -59,6 +68,7 @@ export function observeScale(ctx: Ctx, counts: Readonly<Record<string, number>>)
     }
     log(ctx, 'info', 'group scaled', { group: name, from: g.desired, to: count });
     g.desired = count;
+    g.scaled = { since: ctx.now };
     ctx.dirty.add(g);
   }
 }

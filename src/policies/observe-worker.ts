@@ -44,7 +44,7 @@ export function observeWorker(ctx: Ctx, event: WorkerEvent): void {
       return;
     }
     case 'worker-exited':
-      onExit(ctx, g, w, event.code, event.signal);
+      onExit(ctx, g, w, event.code, event.signal, event.stderr ?? null);
       return;
     case 'heartbeat-missed':
       if (w.place === 'draining' || w.intent !== null) return;
@@ -67,7 +67,14 @@ export function observeWorker(ctx: Ctx, event: WorkerEvent): void {
   }
 }
 
-function onExit(ctx: Ctx, g: GroupState, w: WorkerRecord, code: number | null, signal: string | null): void {
+function onExit(
+  ctx: Ctx,
+  g: GroupState,
+  w: WorkerRecord,
+  code: number | null,
+  signal: string | null,
+  stderr: string | null,
+): void {
   const place = w.place;
   forget(ctx, g, w);
   ctx.dirty.add(g);
@@ -80,7 +87,11 @@ function onExit(ctx: Ctx, g: GroupState, w: WorkerRecord, code: number | null, s
     signal,
     intent: w.intent,
     failure,
+    ...(failure && stderr !== null ? { stderr } : {}),
   });
+  if (failure) {
+    g.lastExit = { worker: w.id, index: w.index, code, signal, stoppedFor: w.intent, stderr, at: ctx.now };
+  }
   // Only a current worker owns a slot: draining and old workers are replaced by reconcile, never respawned.
   if (place !== 'current' || ctx.state.shutdown !== null || g.status === 'removing') return;
   if (failure && g.roll !== null) {

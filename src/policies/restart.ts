@@ -1,5 +1,6 @@
 import { backoffDelay } from './backoff.ts';
 import { failGroup, recordRestart, restartLimitExceeded } from './crash-loop.ts';
+import { describeExit } from './exit-reason.ts';
 import { log } from './log.ts';
 import { nextRandom } from './random.ts';
 import type { Ctx, GroupState, WorkerRecord } from './state.ts';
@@ -55,6 +56,26 @@ export function scheduleRestart(ctx: Ctx, g: GroupState, w: WorkerRecord): void 
     attempt,
     delayMs: delay,
     restartsInWindow: inWindow,
+  });
+  if (attempt >= CRASH_LOOP_ATTEMPTS - 1 && !g.crashLoopLogged) logCrashLoop(ctx, g, delay);
+}
+
+/**
+ * A slot whose worker crashed this many times in a row (never staying ready for `resetAfterMs` in between)
+ * is crash-looping, like Kubernetes' CrashLoopBackOff: one crash may be bad luck, two in a row are a pattern.
+ */
+export const CRASH_LOOP_ATTEMPTS = 2;
+
+/** Once per loop, not per crash: the group's exits keep coming in `worker exited` records. */
+function logCrashLoop(ctx: Ctx, g: GroupState, delayMs: number): void {
+  g.crashLoopLogged = true;
+  const last = g.lastExit;
+  log(ctx, 'warn', 'group crash-looping', {
+    group: g.name,
+    reason: last === null ? null : describeExit(last),
+    nextRestartMs: delayMs,
+    maxRestarts: g.spec.restart.maxRestarts,
+    windowMs: g.spec.restart.windowMs,
   });
 }
 

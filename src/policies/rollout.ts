@@ -178,7 +178,7 @@ function finishRollout(ctx: Ctx, rollout: Rollout): void {
     if (final !== 'finished') ok = false;
   }
   if (ctx.state.rollout === rollout) ctx.state.rollout = null;
-  log(ctx, ok ? 'info' : 'warn', 'rollout finished', { request: rollout.request, ok });
+  // No log here: the shell logs the outcome once, with every group's result (a log field is a scalar).
   report(ctx, { kind: 'rollout-finished', request: rollout.request, ok, groups });
 }
 

@@ -88,6 +88,8 @@ export interface GroupState {
   spec: GroupSpec;
   /** spec.count, or the scale override until the next config. */
   desired: number;
+  /** Set by `scale` (the count in `desired`, and since when), cleared by the next config. */
+  scaled: { readonly since: number } | null;
   generation: number;
   revision: string;
   /** Highest generation ever issued, so a rolled-back number is never reused. */
@@ -115,6 +117,22 @@ export interface GroupState {
   everReady: boolean;
   /** A failure was cleared: report `group-recovered` once back at strength. */
   recovering: boolean;
+  /** The last exit that counted as a failure (shown in status until a later one replaces it). */
+  lastExit: LastExit | null;
+  /** The crash loop was logged; logged again only after the group has been back at strength. */
+  crashLoopLogged: boolean;
+}
+
+/** A worker's exit that counted as a failure: what `status` shows as the reason a group is not running. */
+export interface LastExit {
+  readonly worker: WorkerId;
+  readonly index: number;
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** Why the engine stopped it, when it did (a worker that never got ready, or stopped its heartbeats). */
+  readonly stoppedFor: StopReason | null;
+  readonly stderr: string | null;
+  readonly at: number;
 }
 
 export type RolloutGroupStatus = 'pending' | 'rolling' | 'finished' | 'aborted' | 'skipped' | 'superseded';
@@ -142,6 +160,7 @@ export function newGroup(name: string, spec: GroupSpec): GroupState {
     name,
     spec,
     desired: sanitizeCount(spec.count),
+    scaled: null,
     generation: 1,
     revision: spec.revision,
     lastGeneration: 1,
@@ -162,6 +181,8 @@ export function newGroup(name: string, spec: GroupSpec): GroupState {
     roll: null,
     everReady: false,
     recovering: false,
+    lastExit: null,
+    crashLoopLogged: false,
   };
 }
 

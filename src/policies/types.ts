@@ -96,6 +96,8 @@ export type EngineEvent =
       readonly worker: WorkerId;
       readonly code: number | null;
       readonly signal: string | null;
+      /** The line on the worker's stderr that best says why it died (an error message), when it wrote one. */
+      readonly stderr?: string | null;
     }
   /** `key` is `timerKey(timer)` of a `set-timer` action; stale or cancelled keys are ignored. */
   | { readonly type: 'timer-fired'; readonly key: string }

@@ -1,4 +1,5 @@
-import type { EngineState, GroupState, WorkerRecord } from './state.ts';
+import { CRASH_LOOP_ATTEMPTS } from './restart.ts';
+import type { EngineState, GroupState, LastExit, WorkerRecord } from './state.ts';
 import type { WorkerId } from './types.ts';
 
 export type GroupViewState =
@@ -10,6 +11,13 @@ export type GroupViewState =
   | 'stopping'
   | 'stopped';
 export type WorkerViewState = 'starting' | 'ready' | 'draining' | 'backoff' | 'stopped';
+
+/**
+ * Why a group is not at strength, beside its state (the contract's states are a closed list):
+ * - crash-looping: a slot's worker crashed CRASH_LOOP_ATTEMPTS times in a row and none of it is ready now;
+ * - backing-off: a slot waits out its backoff before its worker is restarted.
+ */
+export type GroupCondition = 'crash-looping' | 'backing-off';
 
 export interface WorkerView {
   /** For a slot in backoff or stopped: the worker that last held it. */
@@ -27,6 +35,11 @@ export interface GroupView {
   readonly name: string;
   readonly state: GroupViewState;
   readonly desired: number;
+  /** `desired` comes from `scale`, since `since` (engine clock), until the next config. */
+  readonly scaled: { readonly since: number } | null;
+  readonly condition: GroupCondition | null;
+  /** The last exit that counted as a failure, engine clock `at`. */
+  readonly lastExit: LastExit | null;
   readonly workers: readonly WorkerView[];
 }
 
@@ -64,7 +77,15 @@ export function describe(state: EngineState): GroupView[] {
       workers.push({ ...base, state: 'stopped', startedAt: slot.completed.at });
     }
     workers.sort((a, b) => a.index - b.index || a.id - b.id);
-    views.push({ name: g.name, state: groupState(state, g), desired: g.desired, workers });
+    views.push({
+      name: g.name,
+      state: groupState(state, g),
+      desired: g.desired,
+      scaled: g.scaled,
+      condition: condition(state, g),
+      lastExit: g.lastExit,
+      workers,
+    });
   }
   return views;
 }
@@ -94,4 +115,16 @@ function groupState(state: EngineState, g: GroupState): GroupViewState {
   if (g.roll !== null) return 'reloading';
   if (!g.everReady) return 'starting';
   return g.readyCurrent < g.desired ? 'degraded' : 'running';
+}
+
+function condition(state: EngineState, g: GroupState): GroupCondition | null {
+  if (state.shutdown !== null || g.status !== 'active') return null;
+  const slots = Math.min(g.desired, g.slots.length);
+  for (let index = 0; index < slots; index++) {
+    const slot = g.slots[index];
+    if (slot === undefined || slot.attempt < CRASH_LOOP_ATTEMPTS) continue;
+    const holder = slot.holder === null ? undefined : state.workers.get(slot.holder);
+    if (holder === undefined || !holder.ready) return 'crash-looping';
+  }
+  return g.backoff.size > 0 ? 'backing-off' : null;
 }

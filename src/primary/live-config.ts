@@ -33,13 +33,13 @@ export class LiveConfig {
    * Takes `next` as the running config and returns what changed, or null when nothing did and `force` is
    * false (a save that changed nothing is not a new generation).
    */
-  accept(next: ClusterConfig, force: boolean): ConfigDiff['groups'] | null {
+  accept(next: ClusterConfig, force: boolean): ConfigDiff | null {
     const diff = diffConfigs(this.#config, next);
-    if (!force && Object.keys(diff.groups).length === 0 && !diff.watch) return null;
+    if (!force && Object.keys(diff.groups).length === 0 && !diff.watch && !diff.metrics) return null;
     this.#config = next;
     this.#generation += 1;
     this.#error = null;
-    return diff.groups;
+    return diff;
   }
 
   /** Records a rejected config; returns its message as `status` shows it. */

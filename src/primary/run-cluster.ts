@@ -12,7 +12,7 @@ import { LiveConfig } from './live-config.ts';
 import { LogRing } from './logging/log-ring.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { HeartbeatStats } from './metrics/heartbeat-stats.ts';
-import { startOperations } from './operations.ts';
+import { type Operations, startOperations } from './operations.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
 import { ReloadHistory } from './reload-history.ts';
 import { followRollout } from './rollout-follower.ts';
@@ -67,9 +67,15 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   };
 
   const apply = (next: ClusterConfig, roll: readonly string[] | null): void => {
-    const changes = live.accept(next, roll !== null);
-    if (changes === null) return;
-    log.info({ generation: live.generation, changes }, 'config applied');
+    const diff = live.accept(next, roll !== null);
+    if (diff === null) return;
+    log.info({ generation: live.generation, changes: diff.groups }, 'config applied');
+    if (diff.metrics) {
+      log.warn(
+        { metrics: next.metrics },
+        'metrics settings changed: they apply at the next start of up; the endpoint keeps its settings until then',
+      );
+    }
     ops.configApplied(live.generation);
     syncWatch();
     supervisor.apply(next, roll === null ? {} : { roll });
@@ -108,6 +114,13 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         return { status: 404, error: `unknown group ${unknown.join(', ')} (groups: ${names.join(', ')})` };
       }
       const roll = groups.length > 0 ? [...groups] : names;
+      // Any config ends every scale override, not only those of the groups rolled: say so before it happens.
+      for (const group of supervisor.groups()) {
+        if (group.scaled === null) continue;
+        const since = new Date(group.scaled.since).toISOString();
+        const message = `${group.name}: the scale override (${group.desired} workers since ${since}) ends: back to the config's count`;
+        progress({ event: 'progress', group: group.name, message });
+      }
       // Listening before applying: a roll with nothing to replace finishes within the apply itself.
       const done = followRollout(supervisor, roll, progress);
       apply(next.config, roll);
@@ -167,6 +180,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     status: () =>
       buildStatus({
         pid: process.pid,
+        socket: options.socketPath,
         config: { path: file, generation: live.generation, error: live.error },
         groups: supervisor.groups(),
         scheduling: (group) => live.config.groups[group]?.scheduling ?? 'round-robin',
@@ -208,7 +222,13 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     void reload([], (line) => log.info(line.event === 'progress' ? line.message : line));
   };
 
-  const ops = await startOperations(supervisor, live.config.metrics, log);
+  let ops: Operations;
+  try {
+    ops = await startOperations(supervisor, live.config.metrics, log);
+  } catch (error) {
+    await supervisor.close();
+    throw error;
+  }
   const control = await startControlServer(options.socketPath, api);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -244,7 +264,8 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
  */
 function logOutcome(log: Logger, outcome: Outcome): void {
   if (outcome.kind !== 'rollout-finished') return;
-  log[outcome.ok ? 'info' : 'warn']({ request: outcome.request, groups: outcome.groups }, 'rollout finished');
+  const { request, ok, groups } = outcome;
+  log[ok ? 'info' : 'warn']({ request, ok, groups }, 'rollout finished');
 }
 
 /** Logs one summary line per group once every group of the first config is ready. */

@@ -1,3 +1,4 @@
+import { describeExit, type ExitFacts } from '../policies/exit-reason.ts';
 import type { GroupView } from '../policies/view.ts';
 import type { Scheduling } from './hosts/types.ts';
 import type { LastReload } from './reload-history.ts';
@@ -5,6 +6,8 @@ import type { LastReload } from './reload-history.ts';
 /** `orchestrator status --json`, as the contract shows it (more fields may be added; these stay). */
 export interface StatusJson {
   readonly pid: number;
+  /** The control socket this answer came through (what `--socket` takes). */
+  readonly socket: string;
   readonly config: { readonly path: string; readonly generation: number; readonly error: string | null };
   readonly groups: readonly GroupStatus[];
 }
@@ -18,7 +21,21 @@ export interface GroupStatus {
   readonly ready: number;
   /** How the group's last roll ended (null before its first): after `aborted` it still runs its old settings. */
   readonly lastReload: LastReload | null;
+  /** Set while `desired` comes from `orchestrator scale` (since when); the next config or reload ends it. */
+  readonly scaled: { readonly since: string } | null;
+  /** `crash-looping` or `backing-off` beside `state` (whose values are fixed by the contract); null when neither. */
+  readonly condition: GroupView['condition'];
+  /** The last exit of one of its workers that counted as a failure; null if none ever did. */
+  readonly lastExit: LastExitStatus | null;
   readonly workers: readonly WorkerStatus[];
+}
+
+export interface LastExitStatus extends ExitFacts {
+  readonly worker: number;
+  readonly index: number;
+  readonly at: string;
+  /** The fields above in one line: `exit code 1: Error: listen EADDRINUSE: address already in use 0.0.0.0:4150`. */
+  readonly reason: string;
 }
 
 export interface WorkerStatus {
@@ -39,6 +56,7 @@ export interface WorkerStatus {
 
 export interface StatusInputs {
   readonly pid: number;
+  readonly socket: string;
   readonly config: StatusJson['config'];
   readonly groups: readonly GroupView[];
   readonly scheduling: (group: string) => Scheduling;
@@ -51,6 +69,7 @@ export interface StatusInputs {
 export function buildStatus(inputs: StatusInputs): StatusJson {
   return {
     pid: inputs.pid,
+    socket: inputs.socket,
     config: inputs.config,
     groups: inputs.groups.map((group) => ({
       name: group.name,
@@ -59,6 +78,16 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
       desired: group.desired,
       ready: group.workers.filter((worker) => worker.state === 'ready').length,
       lastReload: inputs.lastReload(group.name),
+      scaled: group.scaled === null ? null : { since: new Date(group.scaled.since).toISOString() },
+      condition: group.condition,
+      lastExit:
+        group.lastExit === null
+          ? null
+          : {
+              ...group.lastExit,
+              at: new Date(group.lastExit.at).toISOString(),
+              reason: describeExit(group.lastExit),
+            },
       workers: group.workers.map((worker) => ({
         id: worker.id,
         pid: worker.pid,

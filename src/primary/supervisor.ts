@@ -14,6 +14,7 @@ import { createHealthWatch } from './health-watch.ts';
 import { createHostPool } from './host-pool.ts';
 import type { HostEvent } from './hosts/types.ts';
 import { LaunchTable } from './launch-table.ts';
+import { ListenFailures } from './listen-failures.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { pipeWorkerOutput } from './logging/worker-output.ts';
 import { createTimers } from './timers.ts';
@@ -70,6 +71,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const listeners = new Set<(outcome: Outcome) => void>();
   const messageListeners = new Set<(worker: WorkerId, message: WorkerMessage) => void>();
   const launches = new LaunchTable();
+  const listenFailures = new ListenFailures(log, now);
   const registry = new WorkerRegistry();
   let nextRequest = 1;
 
@@ -196,6 +198,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
               pid: entry.pid ?? 0,
               worker: event.worker,
             },
+            event.fd === 'stderr' ? { onLines: (lines) => entry.exitLine.push(lines) } : {},
           ),
         );
         return;
@@ -209,6 +212,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   // stack trace comes before the line that says the worker died.
   const exited = async (worker: WorkerId, code: number | null, signal: string | null): Promise<void> => {
     const entry = registry.get(worker);
+    let stderr: string | null = null;
     if (entry) {
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -218,9 +222,11 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         }),
       ]);
       clearTimeout(timeout);
+      stderr = entry.exitLine.line;
+      void listenFailures.exited(entry.group, stderr);
       registry.delete(worker);
     }
-    dispatch({ type: 'worker-exited', worker, code, signal });
+    dispatch({ type: 'worker-exited', worker, code, signal, stderr });
   };
 
   return {

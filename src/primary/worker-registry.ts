@@ -1,5 +1,6 @@
 import type { WorkerId } from '../policies/types.ts';
 import type { ClusterHost } from './hosts/types.ts';
+import { ExitLine } from './logging/exit-line.ts';
 
 /** What the shell must remember about a live worker process; its lifecycle state is the engine's. */
 export interface WorkerEntry {
@@ -15,6 +16,8 @@ export interface WorkerEntry {
   rss: number;
   /** Settles when the worker's stdout/stderr have been read to the end. */
   readonly output: Promise<void>[];
+  /** What its stderr said that may explain its exit. */
+  readonly exitLine: ExitLine;
 }
 
 export class WorkerRegistry {
@@ -29,6 +32,7 @@ export class WorkerRegistry {
       overMemory: false,
       rss: 0,
       output: [],
+      exitLine: new ExitLine(),
     };
     this.#entries.set(id, entry);
     return entry;

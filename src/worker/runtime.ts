@@ -1,6 +1,7 @@
 import type { DrainPlan } from './drain.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { sendToPrimary } from './ipc.ts';
+import { shortenListenCrash } from './listen-crash.ts';
 import { HEARTBEAT_INTERVAL_MS, isPrimaryMessage } from './protocol.ts';
 import { runtimeState } from './runtime-state.ts';
 import { createServerRegistry } from './server-registry.ts';
@@ -34,6 +35,7 @@ export function installRuntime(): void {
   state.installed = true;
 
   keepOutputOnExit();
+  shortenListenCrash();
   const registry = createServerRegistry();
   startHeartbeat({ intervalMs: HEARTBEAT_INTERVAL_MS, send: (beat) => void sendToPrimary(beat) });
 

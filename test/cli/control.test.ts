@@ -1,6 +1,6 @@
-import { statSync } from 'node:fs';
+import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import { request } from 'node:http';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { controlSocketPath } from '../../src/primary/control/socket-path.ts';
 import type { StatusJson } from '../../src/primary/status.ts';
@@ -82,6 +82,17 @@ describe('control plane: status, reload, scale, down', function () {
     );
     expect(none.code).to.equal(3);
     expect(none.stderr.trim().split('\n')).to.have.length(1);
+  });
+
+  it('status finds the config from a subfolder, like git finds its repository, and names its socket', async () => {
+    const { socket } = await started(1);
+    const sub = join(cluster.dir.path, 'src', 'deep');
+    mkdirSync(sub, { recursive: true });
+    const result = await orchestrator(['status', '--json'], sub);
+    expect(result.code, result.stderr).to.equal(0);
+    const json = JSON.parse(result.stdout) as StatusJson;
+    expect(json.socket).to.equal(socket);
+    expect(json.config.path).to.equal(realpathSync(cluster.dir.configFile));
   });
 
   it('keeps the socket in a folder only the owner can enter, the socket itself 0600', async () => {
@@ -180,6 +191,24 @@ describe('control plane: status, reload, scale, down', function () {
     expect(s.groups[0]?.lastReload?.outcome).to.equal('finished');
     expect(after).to.have.length(2);
     expect(after?.filter((pid) => before?.includes(pid))).to.deep.equal([]);
+  });
+
+  it('status shows a scale override and since when; the reload that ends it says so', async () => {
+    const { cli, status } = await started(1);
+    const before = Date.now();
+    expect((await cli('scale', 'web=2')).code).to.equal(0);
+    const scaled = (await status()).groups[0]?.scaled;
+    expect(Date.parse(scaled?.since ?? '')).to.be.within(before - 1000, Date.now());
+    expect((await cli('status')).stdout).to.include("web: scaled to 2 by 'orchestrator scale' since");
+
+    const result = await cli('reload');
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(
+      /^web: the scale override \(2 workers since \S+\) ends: back to the config's count$/m,
+    );
+    const after = (await status()).groups[0];
+    expect(after?.scaled).to.equal(null);
+    expect(after?.desired).to.equal(1);
   });
 
   it('reload exits 1 for an unknown group, and when the new workers fail (the old ones keep serving)', async () => {

@@ -97,6 +97,15 @@ describe('live config: edits of the config file are applied', function () {
     expect(pidsOf(after)).to.deep.equal(before);
   });
 
+  it('says that an edit of metrics applies at the next start', async () => {
+    const { up, save, port } = await started((p) => ({ web: web(p) }));
+    const metricsPort = await freePort();
+    save(JSON.stringify({ groups: { web: web(port) }, metrics: { port: metricsPort } }));
+    const said = await up.waitFor((r) => String(r.msg).startsWith('metrics settings changed'), 30_000);
+    expect(said.msg).to.include('apply at the next start');
+    expect(said.metrics).to.deep.include({ port: metricsPort });
+  });
+
   it('rejects a bad edit with file and key path, changes nothing, and clears the error on the next valid save', async () => {
     const { status, save, until, port } = await started((p) => ({ web: web(p) }));
     const before = pidsOf(await status());

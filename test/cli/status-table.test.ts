@@ -15,6 +15,7 @@ describe('the status table', () => {
     const now = Date.parse('2026-11-28T10:03:12.000Z');
     const status: StatusJson = {
       pid: 42,
+      socket: '/run/user/1000/cluster-orchestrator/abc.sock',
       config: { path: '/app/cluster.config.ts', generation: 3, error: null },
       groups: [
         {
@@ -24,6 +25,9 @@ describe('the status table', () => {
           desired: 2,
           ready: 1,
           lastReload: { outcome: 'aborted', reason: 'crashed', at: '2026-11-28T10:02:00.000Z' },
+          scaled: null,
+          condition: null,
+          lastExit: null,
           workers: [
             {
               id: 7,
@@ -80,5 +84,43 @@ describe('the status table', () => {
       '1.2s',
     ]);
     expect(lines[5]?.trim().split(/\s+/)).to.deep.equal(['web.1', 'backoff', '2', '-', '-', '-', '-']);
+  });
+
+  it('says that a group crash-loops, and why its last worker died, and that it runs a scale override', () => {
+    const reason = 'exit code 1: Error: listen EADDRINUSE: address already in use 0.0.0.0:4150';
+    const status: StatusJson = {
+      pid: 42,
+      socket: '/run/user/1000/cluster-orchestrator/abc.sock',
+      config: { path: '/app/cluster.config.ts', generation: 1, error: null },
+      groups: [
+        {
+          name: 'web',
+          state: 'starting',
+          scheduling: 'round-robin',
+          desired: 1,
+          ready: 0,
+          lastReload: null,
+          scaled: { since: '2026-11-28T10:01:00.000Z' },
+          condition: 'crash-looping',
+          lastExit: {
+            worker: 3,
+            index: 0,
+            code: 1,
+            signal: null,
+            stoppedFor: null,
+            stderr: 'Error: listen EADDRINUSE: address already in use 0.0.0.0:4150',
+            at: '2026-11-28T10:03:00.000Z',
+            reason,
+          },
+          workers: [],
+        },
+      ],
+    };
+    const lines = formatStatusTable(status, Date.parse('2026-11-28T10:03:12.000Z')).split('\n');
+    expect(lines[1]).to.equal(
+      "web: scaled to 1 by 'orchestrator scale' since 2026-11-28T10:01:00.000Z; the next config change or reload ends it",
+    );
+    expect(lines[2]).to.equal(`web: crash-looping; last exit: ${reason}`);
+    expect(lines[4]?.split(/\s{2,}/)).to.deep.equal(['web', 'starting (crash-looping)', '0/1', '0']);
   });
 });

@@ -26,6 +26,7 @@ describe('diffConfigs', () => {
     ).to.deep.equal({
       groups: {},
       watch: false,
+      metrics: false,
     });
   });
 
@@ -62,6 +63,10 @@ describe('diffConfigs', () => {
       web: { kind: 'changed', count: false, restart: ['env', 'scheduling'], policy: ['backoff', 'shutdown'] },
       jobs: { kind: 'changed', count: false, restart: [], policy: ['ready'] },
     });
+  });
+
+  it('reports a change of metrics', () => {
+    expect(diffConfigs(base, { ...base, metrics: { ...base.metrics, port: 9100 } }).metrics).to.equal(true);
   });
 
   it('reports a change of watch', () => {

@@ -9,13 +9,18 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `orchestrator ARGS...` as a separate process under this Node, bounded in time. */
-export function orchestrator(args: readonly string[], cwd: string, timeoutMs = 60_000): Promise<CliResult> {
+/** Runs `orchestrator ARGS...` as a separate process under this Node, bounded in time; `env` adds variables. */
+export function orchestrator(
+  args: readonly string[],
+  cwd: string,
+  timeoutMs = 60_000,
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } },
+      { cwd, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1', ...env } },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
         resolve({ code, stdout, stderr });

@@ -223,4 +223,85 @@ describe('crash loop', () => {
       '150 report group-recovered web',
     ]);
   });
+
+  describe('what status says about it', () => {
+    const inUse = 'Error: listen EADDRINUSE: address already in use 0.0.0.0:4150';
+    const looping = (crashes: number) => {
+      let forks = 0;
+      const sim = new Simulator(1, () =>
+        ++forks <= crashes ? { readyAfterMs: null, exitAfterMs: 10, stderr: inUse } : {},
+      );
+      const spec = groupSpec({
+        count: 1,
+        backoff: { strategy: 'fixed', delayMs: 1000 },
+        restart: { maxRestarts: 100, windowMs: 60_000 },
+      });
+      sim.send({ type: 'config-applied', groups: { web: spec } });
+      return sim;
+    };
+    const crashLoopLogs = (sim: Simulator) =>
+      sim.timeline.filter((t) => t.action.type === 'log' && t.action.msg === 'group crash-looping');
+
+    it('is backing off after a crash, with the exit code and the stderr line of the worker', () => {
+      const sim = looping(Number.POSITIVE_INFINITY);
+      sim.advance(10);
+      const [web] = describeGroups(sim.state);
+      expect(web?.state).to.equal('starting');
+      expect(web?.condition).to.equal('backing-off');
+      expect(web?.lastExit).to.deep.equal({
+        worker: 1,
+        index: 0,
+        code: 1,
+        signal: null,
+        stoppedFor: null,
+        stderr: inUse,
+        at: 10,
+      });
+    });
+
+    it('is crash-looping from the second crash in a row, between restarts too, and logs it once', () => {
+      const sim = looping(Number.POSITIVE_INFINITY);
+      sim.advance(1020);
+      expect(describeGroups(sim.state)[0]?.condition).to.equal('crash-looping');
+      sim.advance(1000); // forked again at 2020, not ready yet
+      expect(describeGroups(sim.state)[0]?.workers[0]?.state).to.equal('starting');
+      expect(describeGroups(sim.state)[0]?.condition).to.equal('crash-looping');
+      sim.advance(10_000);
+      const logs = crashLoopLogs(sim);
+      expect(logs).to.have.length(1);
+      expect(logs[0]?.at).to.equal(1020);
+      expect(logs[0]?.action).to.deep.include({
+        level: 'warn',
+        fields: {
+          group: 'web',
+          reason: `exit code 1: ${inUse}`,
+          nextRestartMs: 1000,
+          maxRestarts: 100,
+          windowMs: 60_000,
+        },
+      });
+      const exits = sim.timeline.filter((t) => t.action.type === 'log' && t.action.msg === 'worker exited');
+      expect(exits[0]?.action).to.have.nested.property('fields.stderr', inUse);
+    });
+
+    it('clears the condition once a worker is ready again, keeping the last exit', () => {
+      const sim = looping(2);
+      sim.advance(5000);
+      const [web] = describeGroups(sim.state);
+      expect(web?.state).to.equal('running');
+      expect(web?.condition).to.equal(null);
+      expect(web?.lastExit?.stderr).to.equal(inUse);
+    });
+
+    it('names a worker the engine stopped for not getting ready', () => {
+      const sim = new Simulator(1, () => ({ readyAfterMs: null }));
+      const spec = groupSpec({ count: 1, ready: { on: 'listening', timeoutMs: 500 } });
+      sim.send({ type: 'config-applied', groups: { web: spec } });
+      sim.advance(600);
+      expect(describeGroups(sim.state)[0]?.lastExit).to.deep.include({
+        signal: 'SIGKILL',
+        stoppedFor: 'ready-timeout',
+      });
+    });
+  });
 });

@@ -127,6 +127,29 @@ describe('worker lifecycle', () => {
     expect(sim.lines(['fork']).slice(1)).to.deep.equal(['1000 fork w2 web[0] g2']);
   });
 
+  it('shows a scale override and since when, until the next config ends it (and logs that it did)', () => {
+    const sim = new Simulator();
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });
+    sim.advance(100);
+    expect(describeGroups(sim.state)[0]?.scaled).to.equal(null);
+    sim.send({ type: 'scale-requested', counts: { web: 3 } });
+    sim.advance(100);
+    expect(describeGroups(sim.state)[0]).to.deep.include({ desired: 3, scaled: { since: 100 } });
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });
+    expect(describeGroups(sim.state)[0]).to.deep.include({ desired: 2, scaled: null });
+    const ended = sim.timeline.filter(
+      (t) => t.action.type === 'log' && t.action.msg === 'scale override ended',
+    );
+    expect(ended.map((t) => t.action)).to.deep.equal([
+      {
+        type: 'log',
+        level: 'info',
+        msg: 'scale override ended',
+        fields: { group: 'web', from: 3, to: 2, since: 100 },
+      },
+    ]);
+  });
+
   it('scales up into the lowest free indexes and down from the highest, gracefully', () => {
     const sim = new Simulator();
     sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });

@@ -21,6 +21,8 @@ export interface Script {
   readonly exitAfterMs?: number;
   readonly exitCode?: number | null;
   readonly exitSignal?: string | null;
+  /** What its stderr said before it exited on its own (the shell's `stderr` of `worker-exited`). */
+  readonly stderr?: string;
   /** Exits with code 0 this many ms after a drain (null: ignores drains). Default 10. */
   readonly drainMs?: number | null;
 }
@@ -164,7 +166,8 @@ export class Simulator {
     if (script.exitAfterMs !== undefined) {
       const code = script.exitCode === undefined ? 1 : script.exitCode;
       const signal = script.exitSignal ?? null;
-      this.#schedule(this.now + script.exitAfterMs, () => this.#exit(id, code, signal));
+      const stderr = script.stderr ?? null;
+      this.#schedule(this.now + script.exitAfterMs, () => this.#exit(id, code, signal, stderr));
     }
   }
 
@@ -172,11 +175,11 @@ export class Simulator {
     if (this.#processes.get(worker)?.alive === true) this.send(event);
   }
 
-  #exit(worker: WorkerId, code: number | null, signal: string | null): void {
+  #exit(worker: WorkerId, code: number | null, signal: string | null, stderr: string | null = null): void {
     const process = this.#processes.get(worker);
     if (process === undefined || !process.alive) return;
     process.alive = false;
-    this.send({ type: 'worker-exited', worker, code, signal });
+    this.send({ type: 'worker-exited', worker, code, signal, stderr });
   }
 
   #schedule(at: number, run: () => void): number {

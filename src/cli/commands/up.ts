@@ -6,6 +6,7 @@ import { controlSocketPath } from '../../primary/control/socket-path.ts';
 import { LogRing } from '../../primary/logging/log-ring.ts';
 import { createLogger } from '../../primary/logging/logger.ts';
 import { runCluster } from '../../primary/run-cluster.ts';
+import { SetupError } from '../../primary/setup-error.ts';
 import { parseCommandArgs } from '../args.ts';
 import { type CliIo, EXIT } from '../io.ts';
 
@@ -56,6 +57,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const logger = createLogger({ ring: new LogRing() });
   try {
     return await runCluster({ config: loaded.config, file, logger, socketPath });
+  } catch (error) {
+    if (!(error instanceof SetupError)) throw error;
+    io.stderr.write(`orchestrator up: ${error.message}\n`);
+    return EXIT.failed;
   } finally {
     logger.flushSync();
   }

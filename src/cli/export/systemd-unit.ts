@@ -14,6 +14,8 @@ export interface SystemdUnitOptions {
   readonly cli: string;
   /** The unit's working directory: the config file's folder. */
   readonly workingDirectory: string;
+  /** The user the service runs as. */
+  readonly user: string;
 }
 
 /** systemd's own start timeout default, kept as the minimum. */
@@ -50,6 +52,8 @@ StartLimitBurst=${START_LIMIT_BURST}
 # (systemd-notify), hence NotifyAccess=all.
 Type=notify
 NotifyAccess=all
+# The user the cluster runs as (\`export systemd --user NAME\`; by default whoever ran the export).
+User=${options.user.replace(/%/g, '%%')}
 WorkingDirectory=${options.workingDirectory.replace(/%/g, '%%')}
 Environment=NODE_ENV=production
 ExecStart=${exec}

@@ -100,7 +100,7 @@ export function prettyRecords(colors: boolean): (record: string) => string {
   return prettyFactory({
     colorize: colors,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname',
+    // No `ignore`: records carry no pid/hostname (base: undefined), so a pid field is one we logged on purpose.
     singleLine: true,
   });
 }

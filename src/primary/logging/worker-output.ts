@@ -12,6 +12,8 @@ export interface WorkerOutputSource {
 export interface PipeOptions {
   /** Longer lines are logged in pieces of this many characters. Default 1 MiB. */
   readonly maxLineLength?: number;
+  /** Also sees every batch of lines as it is logged (the supervisor keeps the reason a worker died). */
+  readonly onLines?: (lines: readonly string[]) => void;
 }
 
 /**
@@ -32,7 +34,12 @@ export function pipeWorkerOutput(
   options: PipeOptions = {},
 ): Promise<void> {
   const { stream, fd } = source;
-  const write = logger.workerWriter(tags, fd);
+  const log = logger.workerWriter(tags, fd);
+  const onLines = options.onLines;
+  const write = (lines: readonly string[]): void => {
+    log(lines);
+    if (onLines !== undefined && lines.length > 0) onLines(lines);
+  };
   const splitter = createLineSplitter(options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
   let ended = false;
   // After 'end', or at 'close' when the stream was destroyed without one: the last line may lack a newline.

@@ -1,10 +1,15 @@
-import type { GroupView, GroupViewState } from '../../policies/view.ts';
+import { describeExit } from '../../policies/exit-reason.ts';
+import type { GroupCondition, GroupView, GroupViewState } from '../../policies/view.ts';
 
 export interface GroupReadiness {
   readonly group: string;
   readonly state: GroupViewState;
   readonly desired: number;
   readonly ready: number;
+  /** Present when the group crash-loops or backs off (see GroupView). */
+  readonly condition?: GroupCondition;
+  /** Why it is not ready, when its workers failed: `crash-looping: exit code 1: Error: listen EADDRINUSE ...`. */
+  readonly reason?: string;
 }
 
 /** `/readyz` and systemd's READY=1: every group has at least its desired number of ready workers. */
@@ -25,14 +30,23 @@ const NEVER_READY: ReadonlySet<GroupViewState> = new Set(['failed', 'stopping', 
  * Example: desired 2, reloading with maxSurge 1 -> 3 ready -> ready; after a crash 1 ready -> short.
  */
 export function readiness(groups: readonly GroupView[]): Readiness {
-  const all = groups.map((g) => ({
-    group: g.name,
-    state: g.state,
-    desired: g.desired,
-    ready: g.workers.filter((w) => w.state === 'ready').length,
-  }));
+  const all = groups.map(groupReadiness);
   const short = all.filter((g) => NEVER_READY.has(g.state) || g.ready < g.desired);
   // A config always has a group: none at all means no config has been applied yet.
   if (all.length === 0) return { ready: false, groups: all, short };
   return short.length === 0 ? { ready: true, groups: all } : { ready: false, groups: all, short };
+}
+
+function groupReadiness(g: GroupView): GroupReadiness {
+  const base = {
+    group: g.name,
+    state: g.state,
+    desired: g.desired,
+    ready: g.workers.filter((w) => w.state === 'ready').length,
+  };
+  const troubled = g.condition !== null || g.state === 'failed';
+  if (!troubled) return base;
+  const what = g.condition ?? g.state;
+  const reason = g.lastExit === null ? what : `${what}: ${describeExit(g.lastExit)}`;
+  return { ...base, ...(g.condition === null ? {} : { condition: g.condition }), reason };
 }

@@ -3,6 +3,7 @@ import type { MetricsConfig } from '../../config/schema.ts';
 import type { Outcome, WorkerId } from '../../policies/types.ts';
 import type { GroupView } from '../../policies/view.ts';
 import type { PrimaryMessage, WorkerMessage } from '../../worker/protocol.ts';
+import { listenProblem, SetupError } from '../setup-error.ts';
 import { metricsAddress } from './address.ts';
 import { renderAppMetrics } from './app-exposition.ts';
 import { createAppMetricsClient } from './app-metrics-client.ts';
@@ -105,8 +106,9 @@ export async function startMetrics(
   } catch (error) {
     stopMessages();
     stopOutcomes();
-    throw new Error(
-      `metrics endpoint: cannot listen on ${address.host}:${address.port}: ${(error as Error).message}`,
+    // The user's setup (a port taken, a privileged port), not a bug: one line and exit 1 (see `up`).
+    throw new SetupError(
+      `metrics endpoint: cannot listen on ${address.host}:${address.port}: ${listenProblem(error as NodeJS.ErrnoException)} (metrics.port, or ORCHESTRATOR_METRICS_PORT)`,
     );
   }
   logger.info({ url: endpoint.url }, 'metrics endpoint listening (/metrics, /healthz, /readyz)');

@@ -49,10 +49,13 @@ export function notifySystemd(source: ReadinessSource, notifier: SdNotifier): ()
   };
 }
 
-/** One line for `systemctl status`: "ready: web 2/2, jobs 1/1" or "starting: web 1/2 (starting)". */
+/**
+ * One line for `systemctl status`: "ready: web 2/2, jobs 1/1", "not ready: web 1/2 (starting)" or
+ * "not ready: web 0/2 (crash-looping: exit code 1: Error: listen EADDRINUSE ...)".
+ */
 export function describe(result: Readiness): string {
   const groups = result.groups.map(
-    (g) => `${g.group} ${g.ready}/${g.desired}${result.ready ? '' : ` (${g.state})`}`,
+    (g) => `${g.group} ${g.ready}/${g.desired}${result.ready ? '' : ` (${g.reason ?? g.state})`}`,
   );
   return `${result.ready ? 'ready' : 'not ready'}: ${groups.join(', ')}`;
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -14,7 +14,7 @@ import { parseAllDocuments } from 'yaml';
 import { kubernetesManifests } from '../../../src/cli/export/kubernetes-manifests.ts';
 import { systemdUnit } from '../../../src/cli/export/systemd-unit.ts';
 import { loadConfig } from '../../../src/config/load.ts';
-import { orchestratorInProcess } from '../../helpers/cli.ts';
+import { orchestrator, orchestratorInProcess } from '../../helpers/cli.ts';
 
 const SHOP = fileURLToPath(new URL('./fixtures/shop/', import.meta.url));
 const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
@@ -45,6 +45,7 @@ const FIXED = {
   node: '/usr/bin/node',
   cli: '/srv/shop/node_modules/cluster-orchestrator/dist/cli/main.js',
   workingDirectory: '/srv/shop',
+  user: 'shop',
 };
 
 /** `systemd-analyze verify`: its exit code and what it printed (it warns about bad keys but still exits 0). */
@@ -100,17 +101,40 @@ describe('orchestrator export', function () {
     });
 
     it('prints a unit for the discovered config that systemd-analyze verify accepts without a warning', async () => {
-      const { code, stdout } = await cli(['export', 'systemd']);
-      expect(code).to.equal(0);
-      expect(stdout).to.include(
-        `ExecStart=${process.execPath} ${CLI} up -c ${join(SHOP, 'cluster.config.json')}`,
-      );
-      const verified = verifyUnit(stdout);
-      if (verified === null) {
-        console.warn('      (systemd-analyze is not installed here: the unit was not verified)');
-        return;
+      // A stable node on PATH (here: a link to this one) is chosen over the one running the command.
+      const bin = mkdtempSync(join(tmpdir(), 'orchestrator-path-'));
+      symlinkSync(process.execPath, join(bin, 'node'));
+      try {
+        const { code, stdout, stderr } = await orchestrator(['export', 'systemd'], SHOP, 60_000, {
+          PATH: bin,
+        });
+        expect(code, stderr).to.equal(0);
+        expect(stdout).to.include(
+          `ExecStart=${join(bin, 'node')} ${CLI} up -c ${join(SHOP, 'cluster.config.json')}`,
+        );
+        const user = process.env.SUDO_USER || userInfo().username;
+        expect(stdout).to.include(`\nUser=${user}\n`);
+        expect(stderr).to.equal(
+          `orchestrator export: ExecStart runs ${join(bin, 'node')} ${process.version} (the first node on PATH); User=${user} (you; --user NAME to change)\n`,
+        );
+        const verified = verifyUnit(stdout);
+        if (verified === null) {
+          console.warn('      (systemd-analyze is not installed here: the unit was not verified)');
+          return;
+        }
+        expect(verified).to.deep.equal({ status: 0, output: '' });
+      } finally {
+        rmSync(bin, { recursive: true, force: true });
       }
-      expect(verified).to.deep.equal({ status: 0, output: '' });
+    });
+
+    it('runs as the user given with --user', async () => {
+      const { code, stdout, stderr } = await cli(['export', 'systemd', '--user', 'www-data']);
+      expect(code).to.equal(0);
+      expect(stdout).to.include('\nUser=www-data\n');
+      expect(stderr).to.include('; User=www-data\n');
+      expect((await cli(['export', 'systemd', '--user', 'a b'])).code).to.equal(2);
+      expect((await cli(['export', 'kubernetes', '--image', 'x', '--user', 'a'])).code).to.equal(2);
     });
 
     it('would notice a broken unit (the verify check above can fail)', () => {

@@ -22,9 +22,21 @@ const status = (
   state: StatusJson['groups'][number]['state'] = 'running',
 ): StatusJson => ({
   pid: 42,
+  socket: '/run/c.sock',
   config: { path: '/c.json', generation: 1, error: null },
   groups: [
-    { name: 'web', state, scheduling: 'round-robin', desired: 2, ready: 2, lastReload: null, workers },
+    {
+      name: 'web',
+      state,
+      scheduling: 'round-robin',
+      desired: 2,
+      ready: 2,
+      lastReload: null,
+      scaled: null,
+      condition: null,
+      lastExit: null,
+      workers,
+    },
   ],
 });
 

@@ -1,5 +1,8 @@
 import { createServer } from 'node:net';
 import { expect } from 'chai';
+import { request } from 'undici';
+import type { GroupStatus } from '../../../src/primary/status.ts';
+import { orchestrator } from '../../helpers/cli.ts';
 import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
@@ -9,6 +12,17 @@ const fastCrashLoop = {
   backoff: { strategy: 'fixed', delayMs: 50 },
   restart: { maxRestarts: 3, windowMs: 60_000 },
 };
+
+/** Runs `body` with a loopback port held by this test process, as an old server would hold it. */
+async function withTakenPort(body: (port: number) => Promise<void>): Promise<void> {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  try {
+    await body((blocker.address() as { port: number }).port);
+  } finally {
+    blocker.close();
+  }
+}
 
 describe('orchestrator up: faults', function () {
   this.timeout(60_000);
@@ -39,11 +53,8 @@ describe('orchestrator up: faults', function () {
     );
   });
 
-  it('fails a group whose port is taken, with the error in its log, and stays up', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
-    try {
+  it('fails a group whose port is taken, saying once which process holds the port, and stays up', async () => {
+    await withTakenPort(async (port) => {
       const up = cluster.start({
         groups: {
           web: { entry: app('http-info.ts'), count: 1, env: { PORT: String(port) }, ...fastCrashLoop },
@@ -52,9 +63,94 @@ describe('orchestrator up: faults', function () {
       await up.waitForMessage('group failed', 30_000);
       expect(up.records.some((r) => String(r.msg).includes('EADDRINUSE'))).to.equal(true);
       expect(up.child.exitCode).to.equal(null);
-    } finally {
-      blocker.close();
-    }
+      // 4 attempts (maxRestarts 3), one line: the port and its holder, this test process.
+      expect(up.count((r) => r.msg === 'worker exited')).to.equal(4);
+      await up.waitFor((r) => String(r.msg).includes('is already in use'), 30_000, 'the port line');
+      const told = up.records.filter((r) => String(r.msg).includes('is already in use'));
+      expect(told).to.have.length(1);
+      // Each worker says it in one line instead of Node's twenty-line crash report.
+      const webLines = up.records.filter((r) => r.group === 'web' && r.stream === 'stderr').map((r) => r.msg);
+      expect(webLines).to.have.length(4);
+      for (const line of webLines)
+        expect(line).to.match(new RegExp(`^Error: (listen|bind) EADDRINUSE.*:${port}$`));
+      expect(told[0]?.msg).to.match(
+        new RegExp(
+          `^web: 127\\.0\\.0\\.1:${port} is already in use, held by pid ${process.pid} \\(.+\\); its workers cannot listen$`,
+        ),
+      );
+    });
+  });
+
+  it('leaves a listen error to an app that handles uncaught exceptions itself', async () => {
+    await withTakenPort(async (port) => {
+      const up = cluster.start({
+        groups: {
+          web: { entry: app('own-uncaught.ts'), count: 1, env: { PORT: String(port) }, ...fastCrashLoop },
+        },
+      });
+      await up.waitForMessage('group failed', 30_000);
+      expect(up.records.filter((r) => r.msg === 'worker exited').map((r) => r.code)).to.deep.equal([
+        3, 3, 3, 3,
+      ]);
+      expect(up.count((r) => r.group === 'web' && r.msg === 'app handled EADDRINUSE')).to.equal(4);
+    });
+  });
+
+  it("says a group crash-loops and why (its worker's error line) in the log, status and /readyz", async () => {
+    const metricsPort = await freePort();
+    await withTakenPort(async (port) => {
+      const up = cluster.start({
+        groups: {
+          web: {
+            entry: app('http-info.ts'),
+            count: 1,
+            env: { PORT: String(port) },
+            backoff: { strategy: 'fixed', delayMs: 300 },
+            restart: { maxRestarts: 1000, windowMs: 60_000 },
+          },
+        },
+        metrics: { port: metricsPort },
+      });
+      const logged = await up.waitForMessage('group crash-looping', 30_000);
+      expect(logged.group).to.equal('web');
+      expect(String(logged.reason)).to.match(new RegExp(`^exit code 1: Error: .*EADDRINUSE.*:${port}$`));
+
+      const file = cluster.dir.configFile;
+      const json = JSON.parse(
+        (await orchestrator(['status', '--json', '-c', file], cluster.dir.path)).stdout,
+      );
+      const [web] = json.groups as GroupStatus[];
+      expect(web?.state).to.equal('starting');
+      expect(web?.condition).to.equal('crash-looping');
+      expect(web?.lastExit?.code).to.equal(1);
+      expect(web?.lastExit?.stderr).to.match(new RegExp(`EADDRINUSE.*:${port}$`));
+
+      const table = (await orchestrator(['status', '-c', file], cluster.dir.path)).stdout;
+      expect(table).to.match(/^web: crash-looping; last exit: exit code 1: Error: .*EADDRINUSE/m);
+      expect(table).to.match(/^web\s+starting \(crash-looping\)/m);
+
+      const readyz = await request(`http://127.0.0.1:${metricsPort}/readyz`);
+      expect(readyz.statusCode).to.equal(503);
+      const body = (await readyz.body.json()) as { short: Array<{ group: string; reason?: string }> };
+      expect(body.short[0]?.reason).to.match(/^crash-looping: exit code 1: Error: .*EADDRINUSE/);
+    });
+  });
+
+  it('says in one line that the metrics port is taken, and exits 1 without starting a worker', async () => {
+    await withTakenPort(async (port) => {
+      const up = cluster.start({
+        groups: { web: { entry: app('http-info.ts'), count: 1, env: { PORT: '0' } } },
+        metrics: { port },
+      });
+      const { code } = await up.exited;
+      expect(code).to.equal(1);
+      const said = up.raw.filter((line) => line.includes('metrics endpoint'));
+      expect(said).to.deep.equal([
+        `orchestrator up: metrics endpoint: cannot listen on 127.0.0.1:${port}: the port is already in use (metrics.port, or ORCHESTRATOR_METRICS_PORT)`,
+      ]);
+      expect(up.raw.join('\n')).not.to.match(/internal error|\n\s+at /);
+      expect(up.records.some((r) => r.msg === 'worker exited' || r.worker !== undefined)).to.equal(false);
+    });
   });
 
   it('accepts count 0: the group exists and runs nothing', async () => {

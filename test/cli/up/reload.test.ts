@@ -32,6 +32,7 @@ describe('orchestrator up: rolling reload (SIGHUP)', function () {
 
       expect(result.failed, JSON.stringify(result.reasons)).to.equal(0);
       expect(result.ok).to.be.greaterThan(100);
+      expect(up.count(isRolloutDone), 'one record per rollout').to.equal(1);
       const after = new Set([(await getJson(url)).pid, (await getJson(url)).pid]);
       expect(
         [...after].filter((pid) => before.has(pid)),

@@ -85,6 +85,12 @@ describe('primary logger', () => {
       expect(out.text).to.match(/^\[[\d:.]+\] WARN: exited {"group":"web","code":1}\n$/);
     });
 
+    it('keeps a pid field the primary logs on purpose (its first line names its own pid)', () => {
+      const out = new MemoryStream();
+      createLogger({ stream: out, pretty: true, colors: false }).log.info({ pid: 4242 }, 'starting cluster');
+      expect(out.text).to.match(/^\[[\d:.]+\] INFO \(4242\): starting cluster\n$/);
+    });
+
     it('prints worker lines behind their label', () => {
       const out = new MemoryStream();
       createLogger({ stream: out, pretty: true, colors: false }).workerWriter(web0, 'stdout')(['hello']);

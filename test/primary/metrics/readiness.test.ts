@@ -1,12 +1,16 @@
 import { expect } from 'chai';
 import type { GroupView, GroupViewState, WorkerViewState } from '../../../src/policies/view.ts';
 import { readiness } from '../../../src/primary/metrics/readiness.ts';
+import { describe as describeReadiness } from '../../../src/primary/systemd/notify-readiness.ts';
 
 function group(name: string, state: GroupViewState, desired: number, workers: WorkerViewState[]): GroupView {
   return {
     name,
     state,
     desired,
+    scaled: null,
+    condition: null,
+    lastExit: null,
     workers: workers.map((s, i) => ({
       id: i + 1,
       pid: s === 'backoff' ? null : 100 + i,
@@ -16,6 +20,15 @@ function group(name: string, state: GroupViewState, desired: number, workers: Wo
       restarts: 0,
       startedAt: 0,
     })),
+  };
+}
+
+/** A group whose one worker keeps dying with `stderr` as its last words. */
+function crashLooping(stderr: string): GroupView {
+  return {
+    ...group('web', 'starting', 1, ['backoff']),
+    condition: 'crash-looping',
+    lastExit: { worker: 1, index: 0, code: 1, signal: null, stoppedFor: null, stderr, at: 0 },
   };
 }
 
@@ -55,5 +68,28 @@ describe('readiness (/readyz, READY=1)', () => {
 
   it('counts a group scaled to 0 as ready', () => {
     expect(readiness([group('idle', 'running', 0, [])]).ready).to.equal(true);
+  });
+
+  it('says why a crash-looping group is not ready: its last exit and the line its worker wrote', () => {
+    const result = readiness([crashLooping('Error: listen EADDRINUSE: address already in use 0.0.0.0:4150')]);
+    expect(result.ready).to.equal(false);
+    if (result.ready) return;
+    expect(result.short).to.deep.equal([
+      {
+        group: 'web',
+        state: 'starting',
+        desired: 1,
+        ready: 0,
+        condition: 'crash-looping',
+        reason: 'crash-looping: exit code 1: Error: listen EADDRINUSE: address already in use 0.0.0.0:4150',
+      },
+    ]);
+  });
+
+  it('gives systemctl status the same reason in its one line', () => {
+    const looping = crashLooping('Error: boom');
+    expect(describeReadiness(readiness([looping, group('jobs', 'running', 1, ['ready'])]))).to.equal(
+      'not ready: web 0/1 (crash-looping: exit code 1: Error: boom), jobs 1/1 (running)',
+    );
   });
 });
