@@ -71,11 +71,15 @@ describe('orchestrator up: rolling reload (SIGHUP)', function () {
 
   it('rolls the new settings out when the config changed before the SIGHUP', async () => {
     const port = await freePort();
+    // Not watched: with a watch, the save itself would start a roll that the SIGHUP's supersedes, and the test
+    // could see that first roll's record.
     const up = cluster.start({
+      watch: false,
       groups: { web: { entry: app('http-info.ts'), count: 2, env: { PORT: String(port), MARKER: 'one' } } },
     });
     await up.waitForMessage('cluster ready');
     cluster.dir.writeConfig({
+      watch: false,
       groups: { web: { entry: app('http-info.ts'), count: 2, env: { PORT: String(port), MARKER: 'two' } } },
     });
 
