@@ -14,6 +14,12 @@ export interface Launch {
   readonly scheduling: Scheduling;
 }
 
+/** What a worker's `drain` message carries from its group's `shutdown` settings. */
+export interface DrainSettings {
+  readonly timeoutMs: number;
+  readonly spreadMs: number;
+}
+
 /**
  * How many past revisions of a group are kept. A rollback forks the revision before the current one, and
  * workers of older revisions may still be draining; anything older than this is never forked again.
@@ -27,7 +33,7 @@ const REVISIONS_KEPT = 4;
 export class LaunchTable {
   readonly #launches = new Map<string, Map<string, Launch>>();
   readonly #health = new Map<string, HealthLimits>();
-  readonly #drainTimeout = new Map<string, number>();
+  readonly #drain = new Map<string, DrainSettings>();
 
   /** Records the config's launch settings and returns the engine's view of each group. */
   apply(config: ClusterConfig): Record<string, GroupSpec> {
@@ -36,7 +42,10 @@ export class LaunchTable {
       const revision = groupRevision(group);
       this.#remember(name, revision, group);
       this.#health.set(name, group.health);
-      this.#drainTimeout.set(name, group.shutdown.timeoutMs);
+      this.#drain.set(name, {
+        timeoutMs: group.shutdown.timeoutMs,
+        spreadMs: group.shutdown.longLived.spreadMs,
+      });
       specs[name] = toGroupSpec(group, revision);
     }
     for (const name of this.#health.keys()) {
@@ -54,9 +63,9 @@ export class LaunchTable {
     return this.#health.get(group);
   }
 
-  /** The group's `shutdown.timeoutMs`, after which the engine kills a draining worker. */
-  drainTimeout(group: string): number | undefined {
-    return this.#drainTimeout.get(group);
+  /** The group's `shutdown` settings a draining worker budgets with (the engine kills it after `timeoutMs`). */
+  drain(group: string): DrainSettings | undefined {
+    return this.#drain.get(group);
   }
 
   #remember(name: string, revision: string, group: GroupConfig): void {

@@ -134,11 +134,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         const entry = registry.get(action.worker);
         if (!entry) return;
         // The worker budgets its drain inside the deadline after which the engine kills it.
-        const timeoutMs = launches.drainTimeout(entry.group);
         entry.host.send(action.worker, {
           orchestrator: 'drain',
           graceMs: keepAliveGraceMs,
-          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+          ...launches.drain(entry.group),
         });
         return;
       }

@@ -1,5 +1,7 @@
 import type { Server } from 'node:net';
-import type { ShutdownHook } from './runtime-state.ts';
+import type { LongLived } from './long-lived.ts';
+import { drainLongLived, type LongLivedReport } from './long-lived-drain.ts';
+import type { DrainHook, ShutdownHook } from './runtime-state.ts';
 import { drainServer } from './server-drain.ts';
 import { type HookOutcome, runShutdownHooks } from './shutdown-hooks.ts';
 import { settleWithin } from './timeouts.ts';
@@ -9,12 +11,20 @@ export interface DrainPlan {
   readonly graceMs: number;
   /** The primary kills the worker this long after the drain starts. */
   readonly timeoutMs: number;
+  /** `shutdown.longLived.spreadMs`: long-lived connections are closed one by one over this window. */
+  readonly spreadMs: number;
 }
 
 export interface DrainInputs {
   /** The servers to drain, read once when the drain starts. */
   readonly servers: readonly Server[];
   readonly hooks: readonly ShutdownHook[];
+  /** `onDrain` hooks: told when the drain starts, so an app can end connections the runtime cannot see. */
+  readonly drainHooks?: readonly DrainHook[];
+  /** The long-lived connections (WebSocket, event streams, HTTP/2 sessions) open right now. */
+  readonly longLived?: () => LongLived[];
+  /** Hears how many long-lived connections are still open whenever that changes. */
+  readonly onLongLivedCount?: (open: number) => void;
   /** One human-readable line per problem (a hook that threw, a phase that ran out of time). */
   readonly warn: (line: string) => void;
 }
@@ -24,6 +34,7 @@ export interface DrainReport {
   readonly servers: number;
   /** True when some server still had connections when its share of the budget ran out. */
   readonly serversTimedOut: boolean;
+  readonly longLived: LongLivedReport;
   readonly hooks: readonly HookOutcome[];
 }
 
@@ -31,9 +42,24 @@ export interface DrainReport {
 const SERVERS_SHARE = 0.75;
 /** Kept back at the end for telling the primary and exiting before it kills us. */
 const EXIT_MARGIN_MS = 250;
+/** Kept after the spread window for the last close handshakes (a client answers a close frame in one RTT). */
+const HANDSHAKE_MARGIN_MS = 1000;
+/** Long-lived connections still open this long before the servers' share ends are ended, so the servers close. */
+const LONG_LIVED_END_MARGIN_MS = 100;
 
 /**
- * The worker's drain: servers first (in-flight requests may still need what the hooks tear down, such as a
+ * The spread window and the deadline of the long-lived connections, inside the servers' share of the budget:
+ * with `timeoutMs` 10 000 the servers have 7 500 ms, the window at most 6 500 ms, and what has not closed is
+ * ended at 7 400 ms.
+ */
+export function longLivedPlan(plan: DrainPlan): { spreadMs: number; deadlineMs: number } {
+  const serversBudget = plan.timeoutMs * SERVERS_SHARE;
+  const deadlineMs = Math.max(0, serversBudget - LONG_LIVED_END_MARGIN_MS);
+  return { spreadMs: Math.max(0, Math.min(plan.spreadMs, serversBudget - HANDSHAKE_MARGIN_MS)), deadlineMs };
+}
+
+/**
+ * The worker's drain: servers first (their long-lived connections closed gradually meanwhile) (in-flight requests may still need what the hooks tear down, such as a
  * database pool), then the hooks in order, all inside the primary's deadline so the worker exits on its own.
  *
  * Worked example, `timeoutMs` 10 000, two hooks: the servers get until t=7500 (an HTTP server under load is
@@ -45,6 +71,14 @@ export async function drainWorker(plan: DrainPlan, inputs: DrainInputs): Promise
   const start = performance.now();
   const deadline = start + plan.timeoutMs - EXIT_MARGIN_MS;
 
+  const longLivedTimes = longLivedPlan(plan);
+  for (const [index, hook] of (inputs.drainHooks ?? []).entries()) {
+    // Not awaited: the hook starts closing its own connections, which the servers' close then waits for.
+    void (async () => hook({ spreadMs: longLivedTimes.spreadMs }))().catch((error: unknown) =>
+      inputs.warn(`onDrain hook #${index + 1} threw: ${describe(error)}`),
+    );
+  }
+
   const listening: Server[] = [];
   for (const server of inputs.servers) {
     if (server.listening) listening.push(server);
@@ -54,10 +88,20 @@ export async function drainWorker(plan: DrainPlan, inputs: DrainInputs): Promise
   }
   const serversBudget = plan.timeoutMs * SERVERS_SHARE;
   const closed = Promise.all(listening.map((server) => drainServer(server, plan.graceMs)));
+  const longLived = drainLongLived(longLivedTimes, inputs.longLived ?? (() => []), (open) =>
+    inputs.onLongLivedCount?.(open),
+  );
   const serversTimedOut = (await settleWithin(closed, serversBudget)) === 'timed-out';
   if (serversTimedOut) {
     inputs.warn(
       `servers still had open connections after ${Math.round(serversBudget)} ms; running shutdown hooks`,
+    );
+  }
+
+  const longLivedReport = await longLived;
+  if (longLivedReport.endedAtDeadline > 0) {
+    inputs.warn(
+      `${longLivedReport.endedAtDeadline} long-lived connection(s) did not finish closing in time; ended them`,
     );
   }
 
@@ -73,7 +117,7 @@ export async function drainWorker(plan: DrainPlan, inputs: DrainInputs): Promise
       }
     },
   });
-  return { servers: listening.length, serversTimedOut, hooks };
+  return { servers: listening.length, serversTimedOut, longLived: longLivedReport, hooks };
 }
 
 function describe(error: unknown): string {

@@ -3,10 +3,10 @@
  * the runtime the primary preloads does that.
  */
 import { sendToPrimary } from './ipc.ts';
-import { runtimeState, type ShutdownHook } from './runtime-state.ts';
+import { type DrainHook, runtimeState, type ShutdownHook } from './runtime-state.ts';
 import { isOrchestratorWorker, readWorkerInfo, type WorkerInfo } from './worker-info.ts';
 
-export type { ShutdownHook } from './runtime-state.ts';
+export type { DrainHook, DrainInfo, ShutdownHook } from './runtime-state.ts';
 export type { WorkerInfo } from './worker-info.ts';
 
 /**
@@ -25,6 +25,18 @@ export function ready(): void {
 export function onShutdown(fn: ShutdownHook): void {
   if (typeof fn !== 'function') throw new TypeError('onShutdown(fn): fn must be a function');
   runtimeState().hooks.push(fn);
+}
+
+/**
+ * Registers `fn` to run the moment the worker starts draining, before its servers have closed: the place to
+ * close long-lived connections the runtime does not close by itself (a WebSocket library other than `ws`,
+ * streams of your own), ideally spread over `info.spreadMs` (`shutdown.longLived.spreadMs`) so clients
+ * reconnect gradually. WebSockets of `ws` (and socket.io), server-sent event responses and HTTP/2 sessions
+ * need no hook. Not awaited: the drain goes on, and the servers close once those connections have ended.
+ */
+export function onDrain(fn: DrainHook): void {
+  if (typeof fn !== 'function') throw new TypeError('onDrain(fn): fn must be a function');
+  runtimeState().drainHooks.push(fn);
 }
 
 /** This worker's group, slot index and id, from the environment the primary sets; `null` when run otherwise. */

@@ -26,6 +26,12 @@ export type WorkerMessage =
    * (one array of metric families per registry), `[]` when the app has none. Plain data, so it crosses IPC.
    */
   | { readonly orchestrator: 'metrics'; readonly request: number; readonly registries: unknown[] }
+  /**
+   * While draining: how many long-lived connections (WebSocket, server-sent event streams, HTTP/2 sessions)
+   * the worker still holds. Sent when the drain starts and whenever the count changes (at most every
+   * `DRAIN_PROGRESS_INTERVAL_MS`), ending with 0 once they are all closed.
+   */
+  | { readonly orchestrator: 'drain-progress'; readonly longLived: number }
   /** The drain finished (servers closed, `onShutdown` hooks ran); the worker exits right after. */
   | { readonly orchestrator: 'drained' }
   /** The answer to `diagnose`: the file is written (its size in bytes), or why it is not. */
@@ -57,6 +63,11 @@ export type PrimaryMessage =
        * Optional; the worker assumes the contract's default (10 s) without it.
        */
       readonly timeoutMs?: number;
+      /**
+       * The group's `shutdown.longLived.spreadMs`: the window over which the worker closes its long-lived
+       * connections one by one. Optional; the worker assumes the default (3 s) without it.
+       */
+      readonly spreadMs?: number;
     }
   /**
    * Writes a diagnostic of this worker to `file` (an absolute path, created with mode 0600): a heap snapshot,
@@ -79,6 +90,9 @@ export type PrimaryMessage =
   | { readonly orchestrator: 'drained-ack' };
 
 export const HEARTBEAT_INTERVAL_MS = 1000;
+export const DRAIN_PROGRESS_INTERVAL_MS = 250;
+/** Default `shutdown.longLived.spreadMs` (here so the worker runtime need not load the config schema). */
+export const DEFAULT_SPREAD_MS = 3000;
 
 /** Environment variables the primary sets on every worker (see the contract). */
 export const ENV_GROUP = 'ORCHESTRATOR_GROUP';
@@ -89,7 +103,12 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false;
   const tag = (value as { orchestrator?: unknown }).orchestrator;
   return (
-    tag === 'ready' || tag === 'heartbeat' || tag === 'drained' || tag === 'metrics' || tag === 'diagnosed'
+    tag === 'ready' ||
+    tag === 'heartbeat' ||
+    tag === 'drained' ||
+    tag === 'metrics' ||
+    tag === 'diagnosed' ||
+    (tag === 'drain-progress' && typeof (value as { longLived?: unknown }).longLived === 'number')
   );
 }
 
@@ -99,6 +118,7 @@ export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
     orchestrator?: unknown;
     graceMs?: unknown;
     timeoutMs?: unknown;
+    spreadMs?: unknown;
     request?: unknown;
   };
   if (message.orchestrator === 'metrics-request') return typeof message.request === 'number';
@@ -115,6 +135,7 @@ export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
   return (
     message.orchestrator === 'drain' &&
     typeof message.graceMs === 'number' &&
-    ['number', 'undefined'].includes(typeof message.timeoutMs)
+    ['number', 'undefined'].includes(typeof message.timeoutMs) &&
+    ['number', 'undefined'].includes(typeof message.spreadMs)
   );
 }

@@ -9,11 +9,20 @@
 
 export type ShutdownHook = () => void | Promise<void>;
 
+/** What an `onDrain` hook is told: close your long-lived connections over `spreadMs`. */
+export interface DrainInfo {
+  readonly spreadMs: number;
+}
+
+export type DrainHook = (info: DrainInfo) => void | Promise<void>;
+
 export type RuntimePhase = 'running' | 'draining';
 
 export interface RuntimeState {
   /** `onShutdown` hooks in registration order; the drain runs them after the servers have closed. */
   readonly hooks: ShutdownHook[];
+  /** `onDrain` hooks in registration order; the drain calls them when it starts. */
+  readonly drainHooks: DrainHook[];
   phase: RuntimePhase;
   /** Set by the preload once it has wired heartbeats, signals and the drain message; guards a double install. */
   installed: boolean;
@@ -25,6 +34,8 @@ type Holder = { [KEY]?: RuntimeState };
 
 export function runtimeState(): RuntimeState {
   const holder = globalThis as Holder;
-  holder[KEY] ??= { hooks: [], phase: 'running', installed: false };
+  holder[KEY] ??= { hooks: [], drainHooks: [], phase: 'running', installed: false };
+  // A copy of an older runtime in the same process may have made the state without it.
+  (holder[KEY] as { drainHooks?: DrainHook[] }).drainHooks ??= [];
   return holder[KEY];
 }

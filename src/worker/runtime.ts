@@ -2,7 +2,12 @@ import type { DrainPlan } from './drain.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { sendToPrimary } from './ipc.ts';
 import { shortenListenCrash } from './listen-crash.ts';
-import { HEARTBEAT_INTERVAL_MS, isPrimaryMessage } from './protocol.ts';
+import {
+  DEFAULT_SPREAD_MS,
+  DRAIN_PROGRESS_INTERVAL_MS,
+  HEARTBEAT_INTERVAL_MS,
+  isPrimaryMessage,
+} from './protocol.ts';
 import { runtimeState } from './runtime-state.ts';
 import { createServerRegistry } from './server-registry.ts';
 import { settleWithin } from './timeouts.ts';
@@ -11,7 +16,7 @@ import { settleWithin } from './timeouts.ts';
  * What a SIGTERM/SIGINT sent straight to the worker drains with: the contract's default `shutdown.timeoutMs`
  * and the primary's usual grace.
  */
-export const SIGNAL_DRAIN: DrainPlan = { graceMs: 1000, timeoutMs: 10_000 };
+export const SIGNAL_DRAIN: DrainPlan = { graceMs: 1000, timeoutMs: 10_000, spreadMs: DEFAULT_SPREAD_MS };
 /** Used when a `drain` message has no `timeoutMs`: the contract's default `shutdown.timeoutMs`. */
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DRAINED_ACK_BOUND_MS = 1000;
@@ -42,8 +47,23 @@ export function installRuntime(): void {
   const drainAndExit = async (plan: DrainPlan): Promise<void> => {
     if (state.phase !== 'running') return;
     state.phase = 'draining';
-    const { drainWorker } = await import('./drain.ts');
-    await drainWorker(plan, { servers: registry.servers(), hooks: state.hooks, warn });
+    const [{ drainWorker }, { findLongLived }, { throttle }] = await Promise.all([
+      import('./drain.ts'),
+      import('./long-lived.ts'),
+      import('./throttle.ts'),
+    ]);
+    const progress = throttle(DRAIN_PROGRESS_INTERVAL_MS, (longLived: number) => {
+      void sendToPrimary({ orchestrator: 'drain-progress', longLived });
+    });
+    await drainWorker(plan, {
+      servers: registry.servers(),
+      hooks: state.hooks,
+      drainHooks: state.drainHooks,
+      longLived: () => findLongLived(registry.sockets(), registry.sessions()),
+      onLongLivedCount: progress.push,
+      warn,
+    });
+    progress.flush();
     // Connections the primary handed over just before it saw our servers close are still on their way;
     // exiting now would lose them (node:cluster never re-routes a hand-off to a worker that died). The
     // primary's answer to `drained` comes after all of them, and each was refused, so it re-routed them.
@@ -78,7 +98,11 @@ export function installRuntime(): void {
       return;
     }
     if (message.orchestrator !== 'drain') return;
-    void drainAndExit({ graceMs: message.graceMs, timeoutMs: message.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    void drainAndExit({
+      graceMs: message.graceMs,
+      timeoutMs: message.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      spreadMs: message.spreadMs ?? DEFAULT_SPREAD_MS,
+    });
   });
 
   // Registered before the app runs, so ours is the first listener: any other one is the app's, and an app

@@ -107,6 +107,8 @@ describe('groupRevision', () => {
   });
 
   it('ignores count and policies, which need no new processes', () => {
-    expect(groupRevision({ ...web, count: 9, shutdown: { timeoutMs: 1 } })).to.equal(groupRevision(web));
+    expect(
+      groupRevision({ ...web, count: 9, shutdown: { timeoutMs: 1, longLived: { spreadMs: 0 } } }),
+    ).to.equal(groupRevision(web));
   });
 });

@@ -44,7 +44,7 @@ describe('validateConfig', () => {
             backoff: { strategy: 'exponential', initialMs: 100, maxMs: 30_000, factor: 2, jitter: 0.1 },
             restart: { when: 'always', maxRestarts: 10, windowMs: 60_000, resetAfterMs: 60_000 },
             reload: { order: 0, maxSurge: 1, maxUnavailable: 0, timeoutMs: 120_000 },
-            shutdown: { timeoutMs: 10_000 },
+            shutdown: { timeoutMs: 10_000, longLived: { spreadMs: 3000 } },
             health: { heartbeatTimeoutMs: 10_000, maxMemoryMb: 0 },
           },
         },

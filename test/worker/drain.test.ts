@@ -30,7 +30,7 @@ describe('drainWorker (in-process)', () => {
 
     const seenByHook: boolean[] = [];
     const report = await drainWorker(
-      { graceMs: 100, timeoutMs: 5000 },
+      { graceMs: 100, timeoutMs: 5000, spreadMs: 0 },
       {
         servers: [web, tcp],
         hooks: [() => void seenByHook.push(web.listening, tcp.listening)],
@@ -56,7 +56,7 @@ describe('drainWorker (in-process)', () => {
     const start = performance.now();
 
     const draining = drainWorker(
-      { graceMs: 50, timeoutMs: 800 },
+      { graceMs: 50, timeoutMs: 800, spreadMs: 0 },
       {
         servers: [tcp],
         hooks: [
@@ -90,7 +90,7 @@ describe('drainWorker (in-process)', () => {
     const closed = new Promise((resolve) => late.once('close', resolve));
 
     const report = await drainWorker(
-      { graceMs: 50, timeoutMs: 5000 },
+      { graceMs: 50, timeoutMs: 5000, spreadMs: 0 },
       { servers: [late], hooks: [], warn: () => {} },
     );
 
@@ -103,7 +103,7 @@ describe('drainWorker (in-process)', () => {
     const warnings: string[] = [];
     const ran: string[] = [];
     const report = await drainWorker(
-      { graceMs: 50, timeoutMs: 1250 },
+      { graceMs: 50, timeoutMs: 1250, spreadMs: 0 },
       {
         servers: [],
         hooks: [() => new Promise<void>(() => {}), () => void ran.push('second')],
@@ -124,7 +124,7 @@ describe('drainWorker (in-process)', () => {
   it('reports a hook that throws, with its error, and carries on', async () => {
     const warnings: string[] = [];
     const report = await drainWorker(
-      { graceMs: 50, timeoutMs: 2000 },
+      { graceMs: 50, timeoutMs: 2000, spreadMs: 0 },
       {
         servers: [],
         hooks: [
