@@ -186,6 +186,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         scheduling: (group) => live.config.groups[group]?.scheduling ?? 'round-robin',
         lastReload: (group) => reloads.last(group),
         rss: (worker) => supervisor.rss(worker),
+        longLived: (worker) => supervisor.longLived(worker),
         cpuSeconds: processCpuSeconds,
         loopDelayMs: (worker) => beats.get(worker)?.loopDelayMs ?? null,
       }),

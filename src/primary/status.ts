@@ -52,6 +52,11 @@ export interface WorkerStatus {
   readonly cpuSeconds: number | null;
   /** Mean event-loop delay over the second before the worker's last heartbeat, in ms; null before its first. */
   readonly loopDelayMs: number | null;
+  /**
+   * While the worker drains: how many long-lived connections (WebSocket, server-sent event streams, HTTP/2
+   * sessions) it still holds, as it last reported; null otherwise.
+   */
+  readonly longLived: number | null;
 }
 
 export interface StatusInputs {
@@ -64,6 +69,7 @@ export interface StatusInputs {
   readonly rss: (worker: number) => number | null;
   readonly cpuSeconds: (pid: number) => number | null;
   readonly loopDelayMs?: (worker: number) => number | null;
+  readonly longLived?: (worker: number) => number | null;
 }
 
 export function buildStatus(inputs: StatusInputs): StatusJson {
@@ -99,6 +105,7 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
         rss: worker.pid === null ? null : inputs.rss(worker.id),
         cpuSeconds: worker.pid === null ? null : inputs.cpuSeconds(worker.pid),
         loopDelayMs: worker.pid === null ? null : (inputs.loopDelayMs?.(worker.id) ?? null),
+        longLived: worker.state === 'draining' ? (inputs.longLived?.(worker.id) ?? null) : null,
       })),
     })),
   };

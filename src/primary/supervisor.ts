@@ -18,7 +18,7 @@ import { ListenFailures } from './listen-failures.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { pipeWorkerOutput } from './logging/worker-output.ts';
 import { createTimers } from './timers.ts';
-import { WorkerRegistry } from './worker-registry.ts';
+import { type WorkerEntry, WorkerRegistry } from './worker-registry.ts';
 
 export interface SupervisorOptions {
   readonly logger: PrimaryLogger;
@@ -49,6 +49,8 @@ export interface Supervisor {
   sendToWorker(worker: WorkerId, message: PrimaryMessage): void;
   /** The last heartbeat's resident memory of a live worker, in bytes. */
   rss(worker: WorkerId): number | null;
+  /** How many long-lived connections a draining worker still holds; null when it has not said (yet). */
+  longLived(worker: WorkerId): number | null;
   /** Stops the helper hosts and timers; call after `shutdown-complete`. */
   close(): Promise<void>;
 }
@@ -180,6 +182,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           dispatch({ type: 'worker-ready', worker: event.worker });
         }
         if (event.message.orchestrator === 'heartbeat') health.beat(event.worker, event.message.rss);
+        if (event.message.orchestrator === 'drain-progress')
+          drainProgress(event.worker, entry, event.message.longLived);
         // Sent after node:cluster has processed the worker's server close (same channel, in order): see
         // `drained-ack` in the worker protocol.
         if (event.message.orchestrator === 'drained')
@@ -205,6 +209,17 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         void exited(event.worker, event.code, event.signal);
         return;
     }
+  };
+
+  // Logged when a draining worker first reports long-lived connections and when the last has closed; the
+  // count in between is in `status`.
+  const drainProgress = (worker: WorkerId, entry: WorkerEntry, open: number): void => {
+    const previous = entry.longLived;
+    entry.longLived = open;
+    const fields = { group: entry.group, index: entry.index, worker, longLived: open };
+    if (previous === null && open > 0) log.info(fields, 'draining: closing long-lived connections');
+    else if (previous !== null && previous > 0 && open === 0)
+      log.info(fields, 'draining: long-lived connections closed');
   };
 
   // The engine hears of an exit only after the worker's last lines are logged (bounded), so a crash's
@@ -257,6 +272,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       const entry = registry.get(worker);
       return entry && entry.lastBeatAt !== null && entry.rss > 0 ? entry.rss : null;
     },
+    longLived: (worker) => registry.get(worker)?.longLived ?? null,
     async close() {
       health.stop();
       timers.cancelAll();

@@ -14,6 +14,8 @@ export interface WorkerEntry {
   beatMissed: boolean;
   overMemory: boolean;
   rss: number;
+  /** Long-lived connections the worker still holds while draining (its last `drain-progress`); null before. */
+  longLived: number | null;
   /** Settles when the worker's stdout/stderr have been read to the end. */
   readonly output: Promise<void>[];
   /** What its stderr said that may explain its exit. */
@@ -31,6 +33,7 @@ export class WorkerRegistry {
       beatMissed: false,
       overMemory: false,
       rss: 0,
+      longLived: null,
       output: [],
       exitLine: new ExitLine(),
     };

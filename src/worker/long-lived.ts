@@ -63,8 +63,18 @@ export function eventStreamOf(socket: Socket): ServerResponse | null {
   const response = (socket as { _httpMessage?: unknown })._httpMessage as ServerResponse | undefined;
   if (response === undefined || response === null || typeof response.getHeader !== 'function') return null;
   if (!response.headersSent || response.writableEnded) return null;
+  return isEventStream(response) ? response : null;
+}
+
+const EVENT_STREAM_HEADER = /^content-type:[ \t]*text\/event-stream/im;
+
+function isEventStream(response: ServerResponse): boolean {
   const type = response.getHeader('content-type');
-  return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream') ? response : null;
+  if (typeof type === 'string') return type.toLowerCase().startsWith('text/event-stream');
+  // Headers given only to `writeHead(status, headers)` are written without being stored: read the head Node
+  // wrote (`_header`, where it keeps it until the response ends).
+  const head = (response as { _header?: unknown })._header;
+  return typeof head === 'string' && EVENT_STREAM_HEADER.test(head);
 }
 
 /** The long-lived connections among a worker's open sockets and sessions. */

@@ -40,6 +40,7 @@ describe('the status table', () => {
               rss: 45.1 * 1024 * 1024,
               cpuSeconds: 1.2,
               loopDelayMs: 0.4,
+              longLived: null,
             },
             {
               id: 8,
@@ -52,6 +53,7 @@ describe('the status table', () => {
               rss: null,
               cpuSeconds: null,
               loopDelayMs: null,
+              longLived: null,
             },
           ],
         },
@@ -122,5 +124,48 @@ describe('the status table', () => {
     );
     expect(lines[2]).to.equal(`web: crash-looping; last exit: ${reason}`);
     expect(lines[4]?.split(/\s{2,}/)).to.deep.equal(['web', 'starting (crash-looping)', '0/1', '0']);
+  });
+
+  it('shows how many long-lived connections a draining worker still holds', () => {
+    const status: StatusJson = {
+      pid: 42,
+      socket: '/run/user/1000/cluster-orchestrator/abc.sock',
+      config: { path: '/app/cluster.config.ts', generation: 2, error: null },
+      groups: [
+        {
+          name: 'web',
+          state: 'reloading',
+          scheduling: 'round-robin',
+          desired: 1,
+          ready: 1,
+          lastReload: null,
+          scaled: null,
+          condition: null,
+          lastExit: null,
+          workers: [
+            {
+              id: 3,
+              pid: 4251,
+              index: 0,
+              state: 'draining',
+              restarts: 0,
+              startedAt: '2026-11-28T10:00:00.000Z',
+              generation: 1,
+              rss: null,
+              cpuSeconds: null,
+              loopDelayMs: null,
+              longLived: 7,
+            },
+          ],
+        },
+      ],
+    };
+    const lines = formatStatusTable(status, Date.parse('2026-11-28T10:00:05.000Z')).split('\n');
+    expect(lines[3]?.trim().split(/\s+/).slice(0, 4)).to.deep.equal([
+      'web.0',
+      'draining',
+      '(7',
+      'long-lived)',
+    ]);
   });
 });

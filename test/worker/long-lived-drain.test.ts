@@ -118,20 +118,18 @@ describe('drainWorker: long-lived connections (in-process, real sockets)', () =>
       server.closeAllConnections();
       server.close();
     });
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(`http://127.0.0.1:${port(server)}/`, resolve).on('error', reject),
+    );
     const ended = new Promise<{ body: string; clean: boolean }>((resolve, reject) => {
-      http
-        .get(`http://127.0.0.1:${port(server)}/`, (response) => {
-          let body = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => {
-            body += chunk;
-          });
-          response.on('end', () => resolve({ body, clean: response.complete }));
-          response.on('error', reject);
-        })
-        .on('error', reject);
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ body, clean: response.complete }));
+      response.on('error', reject);
     });
-    await new Promise<void>((resolve) => server.once('connection', () => setImmediate(resolve)));
 
     const report = await drain(0, 5000);
 
