@@ -21,7 +21,8 @@ export interface LongLivedReport {
  *   t=0                    n connections found; connection i is closed politely at i * spreadMs / n
  *   t=spreadMs             rescan: one opened since (an upgrade on a kept-alive socket) is closed now
  *   t=deadlineMs           rescan; whatever is still open is ended (`closeNow`)
- *   done                   as soon as every connection has closed, usually right after the last slot
+ *   done                   as soon as every connection has closed and a rescan finds no new one, usually
+ *                          right after the last slot
  *
  * `find` is called at each scan; `onCount` hears how many are still open whenever that changes.
  */
@@ -37,8 +38,14 @@ export async function drainLongLived(
   const settled = new Promise<void>((resolve) => {
     allClosed = resolve;
   });
-  let windowOver = false;
 
+  // When the last one closes (before the window ends when clients close on their own), one more scan for
+  // any that opened meanwhile; none: done.
+  const lastClosed = (): void => {
+    const fresh = adopt(find());
+    if (fresh.length === 0) allClosed();
+    else for (const item of fresh) closePolitely(item);
+  };
   const adopt = (items: readonly LongLived[]): LongLived[] => {
     const fresh = items.filter((item) => !seen.has(connectionOf(item)));
     for (const item of fresh) {
@@ -48,7 +55,7 @@ export async function drainLongLived(
       void whenClosed(item).then(() => {
         open.delete(key);
         onCount(open.size);
-        if (open.size === 0 && windowOver) allClosed();
+        if (open.size === 0) lastClosed();
       });
     }
     return fresh;
@@ -65,16 +72,18 @@ export async function drainLongLived(
   onCount(open.size);
   initial.forEach((item, index) => {
     const delay = (index * plan.spreadMs) / initial.length;
-    if (delay === 0) closePolitely(item);
-    else at(delay, () => closePolitely(item));
+    const close = (): void => {
+      if (open.has(connectionOf(item))) closePolitely(item);
+    };
+    if (delay === 0) close();
+    else at(delay, close);
   });
+  if (open.size === 0) lastClosed();
 
   let endedAtDeadline = 0;
   const deadline = new Promise<void>((resolve) => {
     at(plan.spreadMs, () => {
       for (const item of adopt(find())) closePolitely(item);
-      windowOver = true;
-      if (open.size === 0) allClosed();
     });
     at(plan.deadlineMs, () => {
       adopt(find());

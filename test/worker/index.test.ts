@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { info, onShutdown, ready } from '../../src/worker/index.ts';
+import { info, onDrain, onShutdown, ready } from '../../src/worker/index.ts';
 
 const SHARED = Symbol.for('cluster-orchestrator.worker');
 
-function sharedHooks(): unknown[] {
-  return (globalThis as { [SHARED]?: { hooks: unknown[] } })[SHARED]?.hooks ?? [];
+function sharedHooks(kind: 'hooks' | 'drainHooks' = 'hooks'): unknown[] {
+  return (globalThis as { [SHARED]?: Record<string, unknown[]> })[SHARED]?.[kind] ?? [];
 }
 
 describe('cluster-orchestrator/worker outside a worker', () => {
@@ -29,5 +29,16 @@ describe('cluster-orchestrator/worker outside a worker', () => {
 
   it('rejects a hook that is not a function', () => {
     expect(() => onShutdown('close the pool' as never)).to.throw(TypeError, /must be a function/);
+  });
+
+  it('registers onDrain hooks in the same process-wide registry', () => {
+    const hook = (): void => {};
+    onDrain(hook);
+    try {
+      expect(sharedHooks('drainHooks').at(-1)).to.equal(hook);
+    } finally {
+      sharedHooks('drainHooks').splice(sharedHooks('drainHooks').indexOf(hook), 1);
+    }
+    expect(() => onDrain(42 as never)).to.throw(TypeError, /must be a function/);
   });
 });

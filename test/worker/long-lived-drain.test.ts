@@ -172,4 +172,34 @@ describe('drainWorker: long-lived connections (in-process, real sockets)', () =>
     expect(report.longLived).to.deep.equal({ found: 1, endedAtDeadline: 0 });
     expect(report.serversTimedOut).to.equal(false);
   });
+
+  it('tells onDrain hooks when the drain starts, with the spread window, while the servers still hold connections', async () => {
+    const { server, url } = await wsServer();
+    const client = await connect(url);
+    const seen: { spreadMs: number; wsOpen: boolean }[] = [];
+    const warnings: string[] = [];
+    const closed = closedOf(client);
+
+    await drainWorker(
+      { graceMs: 50, timeoutMs: 10_000, spreadMs: 20_000 },
+      {
+        servers: registry.servers(),
+        hooks: [],
+        drainHooks: [
+          ({ spreadMs }) => void seen.push({ spreadMs, wsOpen: client.readyState === WebSocket.OPEN }),
+          () => {
+            throw new Error('broker gone');
+          },
+        ],
+        longLived: () => findLongLived(registry.sockets(), registry.sessions()),
+        warn: (line) => warnings.push(line),
+      },
+    );
+
+    // 20 s do not fit the 7.5 s the servers get of a 10 s deadline: the window is capped at 6.5 s.
+    expect(seen).to.deep.equal([{ spreadMs: 6500, wsOpen: true }]);
+    expect(warnings.join('\n')).to.match(/onDrain hook #2 threw: Error: broker gone/);
+    expect((await closed).code).to.equal(1001);
+    expect(server.listening).to.equal(false);
+  });
 });
