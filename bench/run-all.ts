@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { run as hotApply } from './hot-apply.ts';
 import { describeMachine } from './lib/machine.ts';
 import { runMain } from './lib/procs.ts';
+import { run as longLived } from './long-lived.ts';
 import { run as memory } from './memory.ts';
 import { run as reload } from './reload.ts';
 import { run as respawn } from './respawn.ts';
@@ -18,7 +19,7 @@ await runMain(async () => {
   const outIndex = process.argv.indexOf('--out');
   const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
   const sections = [`Machine: ${describeMachine()}`];
-  const scenarios = { throughput, reload, respawn, memory, hotApply, scaleOut };
+  const scenarios = { throughput, reload, longLived, respawn, memory, hotApply, scaleOut };
   for (const [name, scenario] of Object.entries(scenarios)) {
     process.stderr.write(`\n== ${name}\n`);
     const began = performance.now();
