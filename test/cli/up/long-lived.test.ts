@@ -31,6 +31,7 @@ interface Close {
   readonly at: number;
   /** The worker that held the connection. */
   readonly pid: number;
+  readonly id: number;
 }
 
 /** A client that reconnects as soon as its connection closes, remembering who served it and how it closed. */
@@ -74,7 +75,7 @@ function wsClient(url: string): ReconnectingClient {
     ws.on('close', (code, reason) => {
       if (stopped) return;
       if (hello === null) client.connectFailures++;
-      else client.closes.push({ code, reason: String(reason), at: Date.now(), pid: hello.pid });
+      else client.closes.push({ code, reason: String(reason), at: Date.now(), pid: hello.pid, id: hello.id });
       connect();
     });
   };
@@ -108,6 +109,7 @@ function socketIoClient(url: string): ReconnectingClient {
       reason: `${reason}: ${event?.reason ?? ''}`,
       at: Date.now(),
       pid: hello?.pid ?? -1,
+      id: hello?.id ?? -1,
     });
     hello = null;
   });
@@ -200,6 +202,15 @@ describe('orchestrator up: reload with long-lived connections', function () {
     }
     // Every close was polite: a close frame with 1001 (never 1006, the abnormal closure of a cut socket).
     expect(closes.map((close) => close.code)).to.deep.equal(closes.map(() => 1001));
+    // Each close came inside its worker's window (from the drain's start, as the primary logged it; bounded
+    // generously, timers run late on a busy machine).
+    for (const close of closes) {
+      const started = up.records.find(
+        (r) => r.msg === 'draining: closing long-lived connections' && r.worker === close.id,
+      );
+      expect(started, `drain of worker ${close.id} logged`).to.not.equal(undefined);
+      expect(close.at - (started?.time as number)).to.be.below(SPREAD_MS + 3000);
+    }
     // A worker's clients were closed over its window, not in one burst.
     for (const pid of oldPids) {
       const times = closes.filter((close) => close.pid === pid).map((close) => close.at);
