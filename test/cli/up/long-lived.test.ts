@@ -83,6 +83,10 @@ function wsClient(url: string): ReconnectingClient {
   return client;
 }
 
+/**
+ * WebSocket transport only: socket.io's default long-polling start needs sticky sessions, which round-robin
+ * scheduling does not give (socket.io's own advice for a cluster without them).
+ */
 function socketIoClient(url: string): ReconnectingClient {
   const socket = socketIo(url, {
     transports: ['websocket'],
