@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Http2Session } from 'node:http2';
+import type { Http2Session, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 
 /**
@@ -15,11 +15,14 @@ import type { Socket } from 'node:net';
  *   the final chunk of a chunked response (a clean end an EventSource reconnects after), then the socket is
  *   ended so the reconnect opens a new connection, which goes to another worker.
  * - HTTP/2 session: `session.close()`: GOAWAY, the open streams finish, then the session closes.
+ * - HTTP/2 event stream (a stream that answered `content-type: text/event-stream`, still open):
+ *   `stream.end()`, its last DATA frame with END_STREAM, a clean end.
  */
 export type LongLived =
   | { readonly kind: 'websocket'; readonly socket: Socket; readonly ws: WebSocketLike }
   | { readonly kind: 'event-stream'; readonly socket: Socket; readonly response: ServerResponse }
-  | { readonly kind: 'http2'; readonly session: Http2Session };
+  | { readonly kind: 'http2'; readonly session: Http2Session }
+  | { readonly kind: 'http2-event-stream'; readonly stream: ServerHttp2Stream };
 
 /** What the runtime needs of a `ws` WebSocket (the same in every `ws` version since 1.0). */
 export interface WebSocketLike {
@@ -77,9 +80,19 @@ function isEventStream(response: ServerResponse): boolean {
   return typeof head === 'string' && EVENT_STREAM_HEADER.test(head);
 }
 
-/** The long-lived connections among a worker's open sockets and sessions. */
-export function findLongLived(sockets: Iterable<Socket>, sessions: Iterable<Http2Session>): LongLived[] {
+/** The long-lived connections among a worker's open sockets, HTTP/2 sessions and streams. */
+export function findLongLived(
+  sockets: Iterable<Socket>,
+  sessions: Iterable<Http2Session>,
+  streams: Iterable<ServerHttp2Stream> = [],
+): LongLived[] {
   const found: LongLived[] = [];
+  for (const stream of streams) {
+    if (stream.closed || stream.destroyed || stream.writableEnded || !stream.headersSent) continue;
+    const type = stream.sentHeaders['content-type'];
+    if (typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream'))
+      found.push({ kind: 'http2-event-stream', stream });
+  }
   for (const socket of sockets) {
     if (socket.destroyed) continue;
     const ws = webSocketOf(socket);
@@ -112,6 +125,9 @@ export function closePolitely(item: LongLived): void {
     case 'http2':
       item.session.close();
       return;
+    case 'http2-event-stream':
+      item.stream.end();
+      return;
   }
 }
 
@@ -127,17 +143,27 @@ export function closeNow(item: LongLived): void {
     case 'http2':
       item.session.destroy();
       return;
+    case 'http2-event-stream':
+      item.stream.destroy();
+      return;
   }
 }
 
 /** Resolves once the connection has closed. */
 export function whenClosed(item: LongLived): Promise<void> {
-  const emitter = item.kind === 'http2' ? item.session : item.socket;
-  if (item.kind === 'http2' ? item.session.destroyed : item.socket.destroyed) return Promise.resolve();
+  const emitter = connectionOf(item);
+  if (emitter.destroyed) return Promise.resolve();
   return new Promise((resolve) => emitter.once('close', () => resolve()));
 }
 
 /** Same identity for the same connection, so a rescan does not schedule one twice. */
-export function connectionOf(item: LongLived): object {
-  return item.kind === 'http2' ? item.session : item.socket;
+export function connectionOf(item: LongLived): Http2Session | ServerHttp2Stream | Socket {
+  switch (item.kind) {
+    case 'http2':
+      return item.session;
+    case 'http2-event-stream':
+      return item.stream;
+    default:
+      return item.socket;
+  }
 }

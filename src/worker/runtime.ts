@@ -59,7 +59,7 @@ export function installRuntime(): void {
       servers: registry.servers(),
       hooks: state.hooks,
       drainHooks: state.drainHooks,
-      longLived: () => findLongLived(registry.sockets(), registry.sessions()),
+      longLived: () => findLongLived(registry.sockets(), registry.sessions(), registry.streams()),
       onLongLivedCount: progress.push,
       warn,
     });

@@ -1,5 +1,5 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { Http2Session } from 'node:http2';
+import type { Http2Session, ServerHttp2Stream } from 'node:http2';
 import type { Server, Socket } from 'node:net';
 
 /**
@@ -15,8 +15,8 @@ import type { Server, Socket } from 'node:net';
  * listen request.
  *
  * The registry adds only listeners that change nothing for the app: 'close' on each server, 'connection' and
- * 'secureConnection' (where a TLS server hands out the socket a WebSocket library sits on), 'session' (HTTP/2),
- * and 'close' on each accepted socket. Never an 'error' listener (it would swallow the crash an app expects
+ * 'secureConnection' (where a TLS server hands out the socket a WebSocket library sits on), 'session' (HTTP/2)
+ * and 'stream' on each session, and 'close' on each accepted socket, session and stream. Never an 'error' listener (it would swallow the crash an app expects
  * from an unhandled listen error), nor an 'upgrade' one (Node destroys an upgrade request nobody listens for).
  * Node itself keeps no list of a server's sockets once they are upgraded, hence the sets; a socket costs one
  * set entry and one listener for its lifetime.
@@ -28,6 +28,8 @@ export interface ServerRegistry {
   sockets(): Socket[];
   /** Open HTTP/2 sessions of those servers. */
   sessions(): Http2Session[];
+  /** Open streams of those sessions. */
+  streams(): ServerHttp2Stream[];
   /** Stops watching for new servers. */
   dispose(): void;
 }
@@ -38,6 +40,11 @@ export function createServerRegistry(): ServerRegistry {
   const known = new Set<Server>();
   const sockets = new Set<Socket>();
   const sessions = new Set<Http2Session>();
+  const streams = new Set<ServerHttp2Stream>();
+  const onStream = (stream: ServerHttp2Stream): void => {
+    streams.add(stream);
+    stream.once('close', () => streams.delete(stream));
+  };
   const onConnection = (socket: Socket): void => {
     if (sockets.has(socket)) return;
     sockets.add(socket);
@@ -45,6 +52,7 @@ export function createServerRegistry(): ServerRegistry {
   };
   const onSession = (session: Http2Session): void => {
     sessions.add(session);
+    session.on('stream', onStream);
     session.once('close', () => sessions.delete(session));
   };
   const onListen = (message: unknown): void => {
@@ -66,6 +74,7 @@ export function createServerRegistry(): ServerRegistry {
     servers: () => [...known],
     sockets: () => [...sockets],
     sessions: () => [...sessions],
+    streams: () => [...streams],
     dispose: () => {
       diagnosticsChannel.unsubscribe(LISTEN_CALLED, onListen);
     },

@@ -45,7 +45,7 @@ describe('drainWorker: long-lived connections (in-process, real sockets)', () =>
       {
         servers: registry.servers(),
         hooks: [],
-        longLived: () => findLongLived(registry.sockets(), registry.sessions()),
+        longLived: () => findLongLived(registry.sockets(), registry.sessions(), registry.streams()),
         onLongLivedCount: (open) => counts.push(open),
         warn: () => {},
       },
@@ -171,6 +171,35 @@ describe('drainWorker: long-lived connections (in-process, real sockets)', () =>
     const report = await draining;
     expect(report.longLived).to.deep.equal({ found: 1, endedAtDeadline: 0 });
     expect(report.serversTimedOut).to.equal(false);
+  });
+
+  it('ends an HTTP/2 event stream cleanly (END_STREAM, not a reset), then the session closes', async () => {
+    const server = http2.createServer();
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'text/event-stream' });
+      stream.write('data: hello\n\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => server.close());
+    const session = http2.connect(`http://127.0.0.1:${port(server)}`);
+    cleanups.push(() => session.destroy());
+    const request = session.request({ ':path': '/events' });
+    const ended = new Promise<{ body: string; rstCode: number | undefined }>((resolve, reject) => {
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      request.on('end', () => resolve({ body, rstCode: request.rstCode }));
+      request.on('error', reject);
+    });
+    await new Promise((resolve) => request.once('response', resolve));
+
+    const report = await drain(0, 5000);
+
+    // 0 is NGHTTP2_NO_ERROR: the stream ended normally (a reset at the deadline would carry CANCEL).
+    expect(await ended).to.deep.equal({ body: 'data: hello\n\n', rstCode: 0 });
+    expect(report.longLived).to.deep.equal({ found: 2, endedAtDeadline: 0 });
   });
 
   it('tells onDrain hooks when the drain starts, with the spread window, while the servers still hold connections', async () => {
