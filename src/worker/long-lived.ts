@@ -131,22 +131,10 @@ export function closePolitely(item: LongLived): void {
   }
 }
 
-/** Ends what did not finish its polite close by the deadline. */
+/** Ends what did not finish its polite close by the deadline (`ws` first, so it knows its socket is gone). */
 export function closeNow(item: LongLived): void {
-  switch (item.kind) {
-    case 'websocket':
-      item.ws.terminate();
-      return;
-    case 'event-stream':
-      item.socket.destroy();
-      return;
-    case 'http2':
-      item.session.destroy();
-      return;
-    case 'http2-event-stream':
-      item.stream.destroy();
-      return;
-  }
+  if (item.kind === 'websocket') item.ws.terminate();
+  else connectionOf(item).destroy();
 }
 
 /** Resolves once the connection has closed. */

@@ -228,34 +228,36 @@ describe('orchestrator up: reload with long-lived connections', function () {
     );
   }
 
-  it('closes every ws WebSocket with 1001 over the spread window; the clients reconnect to the new workers', async () => {
-    const { up, port } = await startCluster('long-lived-app.ts');
-    clients.push(...Array.from({ length: CLIENTS }, () => wsClient(`ws://127.0.0.1:${port}/`)));
+  /** A cluster of `entry`, CLIENTS connected clients, a reload: every close checked (see `checkCloses`). */
+  async function reloadConnected(
+    entry: string,
+    connect: (port: number) => ReconnectingClient,
+  ): Promise<readonly ReconnectingClient[]> {
+    const { up, port } = await startCluster(entry);
+    const connected = Array.from({ length: CLIENTS }, () => connect(port));
+    clients.push(...connected);
     await until(
-      () => clients.every((client) => client.served.length === 1),
+      () => connected.every((client) => client.served.length === 1),
       15_000,
       'every client to connect',
     );
+    const oldPids = await reloadWith(up, connected);
+    checkCloses(up, connected, oldPids);
+    return connected;
+  }
 
-    const oldPids = await reloadWith(up, clients);
-
-    checkCloses(up, clients, oldPids);
-    expect(clients[0]?.closes[0]?.reason).to.equal('server restarting');
+  it('closes every ws WebSocket with 1001 over the spread window; the clients reconnect to the new workers', async () => {
+    const connected = await reloadConnected('long-lived-app.ts', (port) =>
+      wsClient(`ws://127.0.0.1:${port}/`),
+    );
+    expect(connected[0]?.closes[0]?.reason).to.equal('server restarting');
   });
 
   it('does the same for an unmodified socket.io server: 1001 to each client, which reconnects by itself', async () => {
-    const { up, port } = await startCluster('socketio-app.ts');
-    clients.push(...Array.from({ length: CLIENTS }, () => socketIoClient(`http://127.0.0.1:${port}`)));
-    await until(
-      () => clients.every((client) => client.served.length === 1),
-      15_000,
-      'every client to connect',
+    const connected = await reloadConnected('socketio-app.ts', (port) =>
+      socketIoClient(`http://127.0.0.1:${port}`),
     );
-
-    const oldPids = await reloadWith(up, clients);
-
-    checkCloses(up, clients, oldPids);
-    expect(clients[0]?.closes[0]?.reason).to.equal('transport close: server restarting');
+    expect(connected[0]?.closes[0]?.reason).to.equal('transport close: server restarting');
   });
 
   it('ends a server-sent event stream cleanly (a complete response, not a reset)', async () => {
