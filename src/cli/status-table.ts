@@ -16,7 +16,7 @@ export function formatStatusTable(status: StatusJson, now: number): string {
     for (const worker of group.workers) {
       rows.push([
         ` ${group.name}.${worker.index}`,
-        worker.longLived === null ? worker.state : `${worker.state} (${worker.longLived} long-lived)`,
+        worker.longLived ? `${worker.state} (${worker.longLived} long-lived)` : worker.state,
         '',
         String(worker.restarts),
         worker.pid === null ? '-' : String(worker.pid),

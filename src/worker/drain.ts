@@ -59,8 +59,10 @@ export function longLivedPlan(plan: DrainPlan): { spreadMs: number; deadlineMs: 
 }
 
 /**
- * The worker's drain: servers first (their long-lived connections closed gradually meanwhile) (in-flight requests may still need what the hooks tear down, such as a
+ * The worker's drain: servers first (in-flight requests may still need what the hooks tear down, such as a
  * database pool), then the hooks in order, all inside the primary's deadline so the worker exits on its own.
+ * While the servers drain, their long-lived connections are closed one by one over the spread window (see
+ * `longLivedPlan` and long-lived-drain.ts): a server closes only once they are gone.
  *
  * Worked example, `timeoutMs` 10 000, two hooks: the servers get until t=7500 (an HTTP server under load is
  * usually done just after its 1 s grace; a `net` connection that stays open is abandoned at 7500, and closed
