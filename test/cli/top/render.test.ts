@@ -14,6 +14,7 @@ const worker = (index: number, extra: Partial<WorkerStatus> = {}): WorkerStatus 
   rss: 50 * 1024 * 1024,
   cpuSeconds: 1,
   loopDelayMs: 0.5,
+  longLived: null,
   ...extra,
 });
 
