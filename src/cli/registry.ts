@@ -27,6 +27,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     () => import('./commands/debug.ts'),
   ),
   down: lazy('stop the running cluster gracefully', () => import('./commands/down.ts')),
+  upgrade: lazy(
+    'hand the running cluster to a new primary (new Node or orchestrator), no failed request',
+    () => import('./commands/upgrade.ts'),
+  ),
   validate: lazy('check a config file and print every problem', () => import('./commands/validate.ts')),
   schema: lazy('print the JSON Schema of the config file', () => import('./commands/schema.ts')),
   init: lazy('write a commented cluster.config.ts', () => import('./commands/init.ts')),

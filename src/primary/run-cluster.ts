@@ -6,7 +6,14 @@ import type { ClusterConfig } from '../config/schema.ts';
 import type { Outcome } from '../policies/types.ts';
 import { watchConfigFile } from './config-watch.ts';
 import { diagnosticFile, findWorker } from './control/debug-endpoint.ts';
-import { type ControlApi, type ControlLine, type Refusal, startControlServer } from './control/server.ts';
+import { claimSocketPath } from './control/claim.ts';
+import {
+  type ControlApi,
+  type ControlLine,
+  type ControlServer,
+  type Refusal,
+  startControlServer,
+} from './control/server.ts';
 import { createDiagnostics } from './diagnostics.ts';
 import { LiveConfig } from './live-config.ts';
 import { LogRing } from './logging/log-ring.ts';
@@ -19,6 +26,12 @@ import { followRollout } from './rollout-follower.ts';
 import { siblingModule } from './sibling-module.ts';
 import { buildStatus } from './status.ts';
 import { createSupervisor, type Supervisor } from './supervisor.ts';
+import { firstReady } from './upgrade/first-ready.ts';
+import { installListenTap } from './upgrade/listen-tap.ts';
+import type { Successor } from './upgrade/successor.ts';
+import { runAsSuccessor } from './upgrade/take-over.ts';
+import { createUpgrader } from './upgrade/upgrader.ts';
+import { VERSIONS } from './upgrade/versions.ts';
 
 export interface RunClusterOptions {
   readonly config: ClusterConfig;
@@ -27,6 +40,11 @@ export interface RunClusterOptions {
   readonly logger: PrimaryLogger;
   /** Where the control socket listens; its folder must already be claimed (see control/claim.ts). */
   readonly socketPath: string;
+  /**
+   * Set when this primary was started by `orchestrator upgrade`: it inherits the listening sockets, and its
+   * control socket listens at `socketPath` (a staging path) until it takes over `takeOver.socketPath`.
+   */
+  readonly takeOver?: { readonly successor: Successor; readonly socketPath: string };
 }
 
 /** Exit codes of `orchestrator up` after a shutdown (see the contract). */
@@ -41,6 +59,10 @@ const EXIT_INTERRUPTED = 130;
 export async function runCluster(options: RunClusterOptions): Promise<number> {
   const { file } = options;
   const log = options.logger.log;
+  // Before the first fork: sees (and in a new primary, inherits) the sockets node:cluster listens on.
+  const tap = installListenTap();
+  const controlPath = options.takeOver?.socketPath ?? options.socketPath;
+  let handedOver = false;
   const supervisor = createSupervisor({
     logger: options.logger,
     preload: siblingModule(import.meta.url, '../worker/preload'),
@@ -146,6 +168,36 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     beatsSinceRetain = 0;
     beats.retain(new Set(supervisor.groups().flatMap((group) => group.workers.map((w) => w.id))));
   });
+  const upgrader = createUpgrader({
+    file,
+    socketPath: controlPath,
+    tap,
+    log,
+    refusal: () => {
+      if (shuttingDown) return 'the cluster is shutting down';
+      const other = Object.entries(live.config.groups).find(
+        ([, group]) => group.scheduling !== 'round-robin',
+      );
+      if (other !== undefined) {
+        return `group ${other[0]} uses scheduling '${other[1].scheduling}', whose sockets the workers hold; only round-robin groups can be handed over so far (docs/upgrade.md)`;
+      }
+      if (!control.owns())
+        return 'this primary does not own the control socket yet (it is being started by an upgrade)';
+      return null;
+    },
+    handedOver: (pid) => {
+      handedOver = true;
+      control.release();
+      stop('upgrade', pid);
+    },
+    reclaimControl: async () => {
+      if (control.owns()) return;
+      control.release();
+      await claimSocketPath(controlPath);
+      control = await startControlServer(controlPath, api);
+    },
+  });
+
   const api: ControlApi = {
     logs,
     async debug(request, progress) {
@@ -177,10 +229,10 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         ? { event: 'done', ok: true, message: `wrote ${file} (${result.bytes} bytes)`, file }
         : { event: 'done', ok: false, message: `${label}: ${result.error} (${file})` };
     },
-    status: () =>
-      buildStatus({
+    status: () => ({
+      ...buildStatus({
         pid: process.pid,
-        socket: options.socketPath,
+        socket: controlPath,
         config: { path: file, generation: live.generation, error: live.error },
         groups: supervisor.groups(),
         scheduling: (group) => live.config.groups[group]?.scheduling ?? 'round-robin',
@@ -190,6 +242,8 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         cpuSeconds: processCpuSeconds,
         loopDelayMs: (worker) => beats.get(worker)?.loopDelayMs ?? null,
       }),
+      versions: VERSIONS,
+    }),
     reload,
     scale(counts) {
       if (shuttingDown) return { status: 409, error: 'the cluster is shutting down' };
@@ -203,14 +257,21 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
       stop('down');
       await stopped;
     },
+    upgrade: (request, progress) => upgrader.upgrade(request, progress),
   };
 
   // The first SIGTERM/SIGINT/`down` drains; a second SIGINT (an impatient Ctrl-C) kills at once.
-  const stop = (cause: NodeJS.Signals | 'down'): void => {
+  const stop = (cause: NodeJS.Signals | 'down' | 'upgrade' | 'upgrade-failed', successor?: number): void => {
     if (!shuttingDown) {
       shuttingDown = true;
       syncWatch();
-      log.info({ cause }, 'shutting down: draining workers (send SIGINT again to kill them at once)');
+      if (cause !== 'upgrade') upgrader.abort(`the old primary is stopping (${cause})`);
+      if (cause === 'upgrade') {
+        log.info(
+          { cause, successor },
+          `handed over to pid ${successor}, which logs here from now on; draining workers`,
+        );
+      } else log.info({ cause }, 'shutting down: draining workers (send SIGINT again to kill them at once)');
       supervisor.shutdown();
     } else if (cause === 'SIGINT') {
       log.warn({ cause }, 'killing all workers now');
@@ -219,8 +280,19 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     }
   };
   const onSignal = (signal: NodeJS.Signals): void => stop(signal);
+  const logLine = (line: ControlLine): void => {
+    if (line.event === 'progress') log.info(line.message);
+  };
   const onHangup = (): void => {
-    void reload([], (line) => log.info(line.event === 'progress' ? line.message : line));
+    void reload([], logLine);
+  };
+  // SIGUSR2 = `orchestrator upgrade` (as nginx and Unicorn do); the outcome is logged by the upgrader.
+  const onUpgradeSignal = (): void => {
+    void upgrader
+      .upgrade({}, () => {})
+      .then((result) => {
+        if ('status' in result) log.warn(result.error);
+      });
   };
 
   let ops: Operations;
@@ -230,15 +302,32 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     await supervisor.close();
     throw error;
   }
-  const control = await startControlServer(options.socketPath, api);
+  let control: ControlServer = await startControlServer(options.socketPath, api);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onHangup);
+  process.on('SIGUSR2', onUpgradeSignal);
   try {
     log.info(
       { pid: process.pid, config: file, groups: Object.keys(live.config.groups), control: control.path },
       'starting cluster',
     );
+    if (options.takeOver) {
+      const successor = await runAsSuccessor({
+        successor: options.takeOver.successor,
+        tap,
+        control,
+        socketPath: controlPath,
+        log,
+      });
+      void firstReady(supervisor, Object.keys(live.config.groups)).then((ready) => {
+        successor.report(ready);
+        if (ready.ok || shuttingDown) return;
+        log.error({ reason: ready.reason }, 'upgrade: the new primary cannot start; stopping it');
+        exitCode = 1;
+        stop('upgrade-failed');
+      });
+    }
     supervisor.apply(live.config);
     ops.configApplied(live.generation);
     syncWatch();
@@ -247,6 +336,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onHangup);
+    process.off('SIGUSR2', onUpgradeSignal);
     shuttingDown = true;
     syncWatch();
     await supervisor.close();
@@ -255,7 +345,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     await control.close();
     await ops.close();
   }
-  log.info({ exitCode }, 'cluster stopped');
+  log.info({ exitCode }, handedOver ? 'old primary stopped' : 'cluster stopped');
   return exitCode;
 }
 

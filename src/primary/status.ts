@@ -2,6 +2,7 @@ import { describeExit, type ExitFacts } from '../policies/exit-reason.ts';
 import type { GroupView } from '../policies/view.ts';
 import type { Scheduling } from './hosts/types.ts';
 import type { LastReload } from './reload-history.ts';
+import type { Versions } from './upgrade/protocol.ts';
 
 /** `orchestrator status --json`, as the contract shows it (more fields may be added; these stay). */
 export interface StatusJson {
@@ -10,6 +11,8 @@ export interface StatusJson {
   readonly socket: string;
   readonly config: { readonly path: string; readonly generation: number; readonly error: string | null };
   readonly groups: readonly GroupStatus[];
+  /** What the primary runs: after `orchestrator upgrade`, the new primary's Node and orchestrator. */
+  readonly versions?: Versions;
 }
 
 export interface GroupStatus {

@@ -7,6 +7,7 @@ import { LogRing } from '../../primary/logging/log-ring.ts';
 import { createLogger } from '../../primary/logging/logger.ts';
 import { runCluster } from '../../primary/run-cluster.ts';
 import { SetupError } from '../../primary/setup-error.ts';
+import { successorFromEnvironment } from '../../primary/upgrade/successor.ts';
 import { parseCommandArgs } from '../args.ts';
 import { type CliIo, EXIT } from '../io.ts';
 
@@ -39,24 +40,37 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io,
   );
   if (!args.ok) return args.exitCode;
+  // Started by `orchestrator upgrade` from a running primary: listening from the start, so nothing is missed.
+  const successor = successorFromEnvironment();
 
   const loaded = await loadConfig({ file: args.values.config, cwd: io.cwd });
   if (!loaded.ok) {
     // Nothing has started: a bad config never forks a worker.
     for (const error of loaded.errors) io.stderr.write(`${formatConfigError(error)}\n`);
+    const [first] = loaded.errors;
+    successor?.failed(`the config is invalid: ${first ? formatConfigError(first) : 'unknown error'}`);
     return EXIT.failed;
   }
   const file = realpathSync(loaded.file);
-  const socketPath = args.values.socket ?? controlSocketPath(file);
+  const controlPath = args.values.socket ?? controlSocketPath(file);
+  // A new primary listens next to the running one's socket until it takes the path over (docs/upgrade.md).
+  const socketPath = successor ? successor.stagingPath(controlPath) : controlPath;
   const claim = await claimSocketPath(socketPath);
   if (!claim.ok) {
     io.stderr.write(`orchestrator up: ${claim.reason} (${file}, control socket ${socketPath})\n`);
+    successor?.failed(claim.reason);
     return EXIT.failed;
   }
 
   const logger = createLogger({ ring: new LogRing() });
   try {
-    return await runCluster({ config: loaded.config, file, logger, socketPath });
+    return await runCluster({
+      config: loaded.config,
+      file,
+      logger,
+      socketPath,
+      ...(successor ? { takeOver: { successor, socketPath: controlPath } } : {}),
+    });
   } catch (error) {
     if (!(error instanceof SetupError)) throw error;
     io.stderr.write(`orchestrator up: ${error.message}\n`);

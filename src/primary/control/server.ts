@@ -1,4 +1,4 @@
-import { chmodSync, unlinkSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LogRing } from '../logging/log-ring.ts';
 import type { StatusJson } from '../status.ts';
@@ -36,6 +36,16 @@ export interface ControlApi {
   readonly logs: LogRing;
   /** Has a worker write a heap snapshot, CPU profile or report (`orchestrator debug`). */
   debug(request: DebugRequest, progress: (line: ControlLine) => void): Promise<Refusal | ControlLine>;
+  /** Hands this cluster over to a new primary (docs/upgrade.md); `progress` is called as it goes. */
+  upgrade(options: UpgradeRequest, progress: (line: ControlLine) => void): Promise<Refusal | ControlLine>;
+}
+
+/** `POST /upgrade` body: all optional. */
+export interface UpgradeRequest {
+  /** The new primary's deadline to be ready. */
+  readonly timeoutMs?: number;
+  /** The Node binary the new primary runs (default: the one at the running primary's path). */
+  readonly node?: string;
 }
 
 /**
@@ -48,6 +58,7 @@ export interface ControlApi {
  *   POST /down                            -> 200 NDJSON: {"event":"progress",...} then {"event":"done",...}
  *   POST /debug {"worker":"web.0","kind":"heap",...} -> 200 NDJSON ControlLine stream (see debug-endpoint.ts)
  *   GET  /logs?select=web,jobs.1&lines=N&since=MS&follow=1 -> 200 NDJSON LogEntry stream (see logs-endpoint.ts)
+ *   POST /upgrade {"timeoutMs": 60000}    -> 200 NDJSON ControlLine stream (docs/upgrade.md)
  *
  * Bad JSON or shapes -> 400, unknown group -> 404, a bad config on reload -> 422, oversized body -> 413,
  * unknown path -> 404, wrong method -> 405. A refused request changes nothing.
@@ -63,36 +74,80 @@ export async function startControlServer(socketPath: string, api: ControlApi): P
   // Control requests are rare and small: a slow or stuck client must not hold the primary's sockets.
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
+  // Bound at a path of its own, then linked to `socketPath`: libuv unlinks the path a Unix socket was bound
+  // to when it closes (even at process exit), and after an upgrade `socketPath` names the new primary's
+  // socket, which the old one must not remove. link() also fails if the path exists, so two primaries
+  // can never both claim it.
+  const bound = `${socketPath}.${process.pid}.tmp`;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(socketPath, () => {
+    server.listen(bound, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  chmodSync(socketPath, 0o600);
-  return new ControlServer(server, socketPath);
+  try {
+    chmodSync(bound, 0o600);
+    linkSync(bound, socketPath);
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  } finally {
+    rmSync(bound, { force: true });
+  }
+  return new ControlServer(server, socketPath, lstatSync(socketPath).ino);
 }
 
 export class ControlServer {
   readonly #server: Server;
-  readonly path: string;
+  readonly #inode: number;
+  #released = false;
+  path: string;
 
-  constructor(server: Server, path: string) {
+  constructor(server: Server, path: string, inode: number) {
     this.#server = server;
     this.path = path;
+    this.#inode = inode;
+  }
+
+  /** Whether `path` still names this server's socket (an upgrade's new primary renames its own over it). */
+  owns(): boolean {
+    try {
+      return lstatSync(this.path).ino === this.#inode;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Moves the socket to `path` in one step (rename), replacing what was there: commands never miss it. */
+  moveTo(path: string): void {
+    renameSync(this.path, path);
+    this.path = path;
+  }
+
+  /**
+   * After a hand-over: stops listening (requests under way finish) without touching the path, which names
+   * the new primary's socket now.
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#server.close();
+    this.#server.closeIdleConnections();
   }
 
   /** Stops listening, ends idle connections and removes the socket file. */
   async close(): Promise<void> {
+    if (this.#released) return;
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeIdleConnections();
     });
+    if (!this.owns()) return;
     try {
       unlinkSync(this.path);
     } catch {
-      // Already gone (closing a listening Unix socket server usually removes it).
+      // Already gone.
     }
   }
 }
@@ -135,6 +190,11 @@ async function route(api: ControlApi, request: IncomingMessage, response: Server
       const request = parseDebugRequest(body.value);
       if (typeof request === 'string') return sendJson(response, 400, { error: request });
       return streamOperation(response, (progress) => api.debug(request, progress));
+    }
+    case '/upgrade': {
+      const options = parseUpgrade(body.value);
+      if (typeof options === 'string') return sendJson(response, 400, { error: options });
+      return streamOperation(response, (progress) => api.upgrade(options, progress));
     }
     case '/down': {
       response.writeHead(200, { 'content-type': 'application/x-ndjson' });
@@ -181,6 +241,7 @@ const ROUTES: Readonly<Record<string, string>> = {
   '/scale': 'POST',
   '/down': 'POST',
   '/debug': 'POST',
+  '/upgrade': 'POST',
 };
 
 function sendJson(response: ServerResponse, status: number, value: unknown): void {
@@ -247,4 +308,18 @@ export function parseCounts(value: unknown): Record<string, number> | string {
     counts[name] = count;
   }
   return counts;
+}
+
+/** `{"timeoutMs": 60000, "node": "/usr/bin/node"}` (both optional) -> the options, or what is wrong. */
+export function parseUpgrade(value: unknown): UpgradeRequest | string {
+  if (!isRecord(value)) return 'expected a JSON object like {"timeoutMs": 60000}';
+  const { timeoutMs, node } = value;
+  if (
+    timeoutMs !== undefined &&
+    (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs <= 0)
+  ) {
+    return `timeoutMs: must be a positive whole number of milliseconds, got ${JSON.stringify(timeoutMs)}`;
+  }
+  if (node !== undefined && (typeof node !== 'string' || node === '')) return 'node: must be a path';
+  return { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(node === undefined ? {} : { node }) };
 }
