@@ -307,13 +307,14 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onHangup);
   process.on('SIGUSR2', onUpgradeSignal);
+  let successor: Awaited<ReturnType<typeof runAsSuccessor>> | null = null;
   try {
     log.info(
       { pid: process.pid, config: file, groups: Object.keys(live.config.groups), control: control.path },
       'starting cluster',
     );
     if (options.takeOver) {
-      const successor = await runAsSuccessor({
+      successor = await runAsSuccessor({
         successor: options.takeOver.successor,
         tap,
         control,
@@ -321,7 +322,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         log,
       });
       void firstReady(supervisor, Object.keys(live.config.groups)).then((ready) => {
-        successor.report(ready);
+        successor?.report(ready);
         if (ready.ok || shuttingDown) return;
         log.error({ reason: ready.reason }, 'upgrade: the new primary cannot start; stopping it');
         exitCode = 1;
@@ -329,6 +330,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
       });
     }
     supervisor.apply(live.config);
+    successor?.forked();
     ops.configApplied(live.generation);
     syncWatch();
     await stopped;

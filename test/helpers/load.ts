@@ -24,6 +24,8 @@ export interface LoadOptions {
   readonly timeoutMs?: number;
   /** A new connection for every request (no keep-alive), so every request goes through the primary's hand-off. */
   readonly fresh?: boolean;
+  /** Stops early (no new request) once aborted: load that lasts exactly as long as what it covers. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const gapMs = options.rate ? (1000 * options.connections) / options.rate : 0;
   const loop = async (): Promise<void> => {
     let next = Date.now();
-    while (Date.now() < deadline && sent < options.maxRequests) {
+    while (Date.now() < deadline && sent < options.maxRequests && options.signal?.aborted !== true) {
       if (gapMs > 0) {
         next += gapMs;
         const wait = next - Date.now();

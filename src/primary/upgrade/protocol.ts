@@ -6,6 +6,13 @@
 /** Set in the successor's environment: the predecessor's pid. */
 export const ENV_UPGRADE_FROM = 'ORCHESTRATOR_UPGRADE_FROM';
 
+/**
+ * The steps of a hand-over as the new primary goes through them. Tests stop the new primary at one of them
+ * (it SIGSTOPs itself when ORCHESTRATOR_UPGRADE_STOP_AT names the step) to kill either primary right there.
+ */
+export type UpgradeStep = 'spawned' | 'sockets-received' | 'workers-forked' | 'ready';
+export const ENV_UPGRADE_STOP_AT = 'ORCHESTRATOR_UPGRADE_STOP_AT';
+
 export interface Versions {
   readonly node: string;
   readonly orchestrator: string;

@@ -1,5 +1,11 @@
 import type { ListenTap } from './listen-tap.ts';
-import { ENV_UPGRADE_FROM, isToSuccessor, type ToPredecessor } from './protocol.ts';
+import {
+  ENV_UPGRADE_FROM,
+  ENV_UPGRADE_STOP_AT,
+  isToSuccessor,
+  type ToPredecessor,
+  type UpgradeStep,
+} from './protocol.ts';
 import { VERSIONS } from './versions.ts';
 
 /** Why the new primary takes over: the predecessor asked (it is ready), or the predecessor died first. */
@@ -77,6 +83,7 @@ export function successorFromEnvironment(proc: NodeJS.Process = process): Succes
 
   // The channel must not keep a failed or stopping primary alive; messages still arrive.
   proc.channel?.unref();
+  checkpoint('spawned', proc);
 
   return {
     predecessor: from,
@@ -97,4 +104,9 @@ export function successorFromEnvironment(proc: NodeJS.Process = process): Succes
       else if (gone) run('predecessor-gone');
     },
   };
+}
+
+/** A test's fault-injection point (see UpgradeStep): stops this process there when asked to. */
+export function checkpoint(step: UpgradeStep, proc: NodeJS.Process = process): void {
+  if (proc.env[ENV_UPGRADE_STOP_AT] === step) proc.kill(proc.pid, 'SIGSTOP');
 }

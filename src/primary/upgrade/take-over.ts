@@ -3,7 +3,7 @@ import type { ControlServer } from '../control/server.ts';
 import { sdNotifier } from '../systemd/sd-notify.ts';
 import type { FirstReady } from './first-ready.ts';
 import type { ListenTap } from './listen-tap.ts';
-import type { Successor } from './successor.ts';
+import { checkpoint, type Successor } from './successor.ts';
 
 export interface SuccessorRun {
   readonly successor: Successor;
@@ -19,7 +19,9 @@ export interface SuccessorRun {
  * control socket over when asked (or when the predecessor died first) and, under systemd, becomes the
  * unit's main process. Resolves once the sockets are adopted; `report` says how the first start went.
  */
-export async function runAsSuccessor(run: SuccessorRun): Promise<{ report(ready: FirstReady): void }> {
+export async function runAsSuccessor(
+  run: SuccessorRun,
+): Promise<{ forked(): void; report(ready: FirstReady): void }> {
   const { successor, control, log } = run;
   successor.onTakeOver(async (cause) => {
     control.moveTo(run.socketPath);
@@ -39,10 +41,14 @@ export async function runAsSuccessor(run: SuccessorRun): Promise<{ report(ready:
     { predecessor: successor.predecessor, sockets: adopted },
     'upgrade: received the listening sockets',
   );
+  checkpoint('sockets-received');
   return {
+    forked: () => checkpoint('workers-forked'),
     report(ready) {
-      if (ready.ok) successor.ready();
-      else successor.failed(ready.reason);
+      if (ready.ok) {
+        checkpoint('ready');
+        successor.ready();
+      } else successor.failed(ready.reason);
     },
   };
 }

@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import type { StatusJson } from '../../../src/primary/status.ts';
+import { ENV_UPGRADE_STOP_AT, type UpgradeStep } from '../../../src/primary/upgrade/protocol.ts';
+import { orchestrator } from '../../helpers/cli.ts';
+import { app } from '../../helpers/cluster-dir.ts';
+import { useCluster } from '../../helpers/cluster-fixture.ts';
+import { freePort } from '../../helpers/free-port.ts';
+import { eventually, getJson, runLoad } from '../../helpers/load.ts';
+import { processesTagged, waitUntilGone } from '../../helpers/tagged-processes.ts';
+import type { UpProcess } from '../../helpers/up-process.ts';
+
+const STEPS: readonly UpgradeStep[] = ['spawned', 'sockets-received', 'workers-forked', 'ready'];
+
+/** `watch: false`: the tests edit the file for the new primary only, the running one must not apply it. */
+function webConfig(port: number, group: Record<string, unknown> = {}): unknown {
+  return {
+    watch: false,
+    groups: { web: { entry: app('http-info.ts'), count: 2, env: { PORT: String(port) }, ...group } },
+  };
+}
+
+async function status(dir: string): Promise<StatusJson> {
+  const result = await orchestrator(['status', '--json'], dir);
+  if (result.code !== 0) throw new Error(`status exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as StatusJson;
+}
+
+function workerPids(value: StatusJson): number[] {
+  return value.groups.flatMap((group) => group.workers.flatMap((worker) => worker.pid ?? []));
+}
+
+/** The new primary's pid, from the old one's progress line. */
+async function newPrimaryPid(up: UpProcess): Promise<number> {
+  const record = await up.waitFor(
+    (r) => typeof r.msg === 'string' && r.msg.startsWith('new primary started'),
+    30_000,
+    'the new primary to start',
+  );
+  return Number(/pid (\d+)/.exec(String(record.msg))?.[1]);
+}
+
+/** Waits until `pid` has stopped itself (state T) at its checkpoint. */
+async function stoppedAtCheckpoint(pid: number): Promise<void> {
+  await eventually(async () => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    if (!stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) throw new Error(`pid ${pid} not stopped`);
+  }, 30_000);
+}
+
+/** Stops the cluster through its control socket (whichever primary runs it) and checks nothing is left. */
+async function stopCluster(up: UpProcess, dir: string): Promise<void> {
+  await orchestrator(['down'], dir);
+  expect(await waitUntilGone(up.tag, 15_000), 'processes left after down').to.deep.equal([]);
+}
+
+describe('orchestrator upgrade: a new primary takes over the listening sockets', function () {
+  this.timeout(120_000);
+  const cluster = useCluster();
+
+  for (const [load, fresh, trigger] of [
+    ['keep-alive', false, 'orchestrator upgrade'],
+    ['connection-per-request', true, 'SIGUSR2'],
+  ] as const) {
+    it(`${trigger} under ${load} load: zero failed requests, then status answers from the new primary`, async () => {
+      const port = await freePort();
+      const up = cluster.start(webConfig(port));
+      await up.waitForMessage('cluster ready');
+      const dir = cluster.dir.path;
+      const before = await status(dir);
+
+      const stop = new AbortController();
+      const running = runLoad({
+        url: `http://127.0.0.1:${port}/`,
+        connections: 8,
+        durationMs: 60_000,
+        maxRequests: 200_000,
+        fresh,
+        timeoutMs: 5000,
+        signal: stop.signal,
+      });
+      if (trigger === 'SIGUSR2') up.signal('SIGUSR2');
+      else {
+        const result = await orchestrator(['upgrade'], dir);
+        expect(result.code, result.stderr).to.equal(0);
+        expect(result.stdout).to.match(/upgraded: pid \d+/);
+      }
+      // The old primary is gone only once its workers drained: the load covers the whole hand-over.
+      await up.waitForMessage('old primary stopped', 60_000);
+      stop.abort();
+      const result = await running;
+
+      expect(result.failed, JSON.stringify(result.reasons)).to.equal(0);
+      expect(result.ok).to.be.greaterThan(50);
+      const after = await status(dir);
+      expect(after.pid).to.not.equal(before.pid);
+      expect(after.versions).to.deep.equal({
+        node: process.version,
+        orchestrator: (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version,
+      });
+      expect(workerPids(after).filter((pid) => workerPids(before).includes(pid))).to.deep.equal([]);
+      expect(processesTagged(up.tag).sort()).to.deep.equal([after.pid, ...workerPids(after)].sort());
+      await stopCluster(up, dir);
+    });
+  }
+
+  it('fails with exit 1 when the new config is invalid, and the old primary keeps serving', async () => {
+    const port = await freePort();
+    const up = cluster.start(webConfig(port));
+    await up.waitForMessage('cluster ready');
+    const dir = cluster.dir.path;
+    const before = await status(dir);
+    cluster.dir.writeConfig(webConfig(port, { count: -1 }));
+
+    const result = await orchestrator(['upgrade'], dir);
+
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(/upgrade failed: the config is invalid: .*groups\.web\.count/);
+    expect((await status(dir)).pid).to.equal(before.pid);
+    expect(workerPids(before)).to.include((await getJson(`http://127.0.0.1:${port}/`)).pid);
+    expect(processesTagged(up.tag).sort()).to.deep.equal([before.pid, ...workerPids(before)].sort());
+  });
+
+  it('fails with exit 1 when the new workers crash, stops them, and the old primary keeps serving', async () => {
+    const port = await freePort();
+    const up = cluster.start(webConfig(port));
+    await up.waitForMessage('cluster ready');
+    const dir = cluster.dir.path;
+    const before = await status(dir);
+    cluster.dir.writeConfig(
+      webConfig(port, {
+        entry: app('crash-at-start.ts'),
+        restart: { maxRestarts: 1 },
+        backoff: { strategy: 'none' },
+      }),
+    );
+
+    const result = await orchestrator(['upgrade'], dir);
+
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(/upgrade failed: group web failed/);
+    expect((await status(dir)).pid).to.equal(before.pid);
+    expect(workerPids(before)).to.include((await getJson(`http://127.0.0.1:${port}/`)).pid);
+    expect(processesTagged(up.tag).sort()).to.deep.equal([before.pid, ...workerPids(before)].sort());
+  });
+
+  it('refuses (exit 1, nothing changed) to hand over a group with os scheduling', async () => {
+    const port = await freePort();
+    const up = cluster.start(webConfig(port, { scheduling: 'os' }));
+    await up.waitForMessage('cluster ready');
+    const dir = cluster.dir.path;
+    const before = await status(dir);
+
+    const result = await orchestrator(['upgrade'], dir);
+
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(/upgrade refused: group web uses scheduling 'os'.*nothing was changed/);
+    expect(await status(dir)).to.deep.include({ pid: before.pid });
+    expect(up.count((r) => typeof r.msg === 'string' && r.msg.startsWith('new primary started'))).to.equal(0);
+  });
+
+  for (const step of STEPS) {
+    it(`killing the new primary at step "${step}": upgrade exits 1, the old one keeps serving, nothing is left`, async () => {
+      const port = await freePort();
+      const up = cluster.start(webConfig(port), { [ENV_UPGRADE_STOP_AT]: step });
+      await up.waitForMessage('cluster ready');
+      const dir = cluster.dir.path;
+      const before = await status(dir);
+
+      const upgrading = orchestrator(['upgrade'], dir);
+      const pid = await newPrimaryPid(up);
+      await stoppedAtCheckpoint(pid);
+      process.kill(pid, 'SIGKILL');
+      const result = await upgrading;
+
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.match(/upgrade failed: the new primary exited on SIGKILL/);
+      expect((await status(dir)).pid).to.equal(before.pid);
+      expect(workerPids(before)).to.include((await getJson(`http://127.0.0.1:${port}/`)).pid);
+      // The new primary's workers follow it (their IPC channel closed).
+      await eventually(async () => {
+        const left = processesTagged(up.tag).sort();
+        expect(left).to.deep.equal([before.pid, ...workerPids(before)].sort());
+      }, 15_000);
+      await stopCluster(up, dir);
+    });
+
+    it(`killing the old primary at step "${step}": the new one carries on alone`, async () => {
+      const port = await freePort();
+      const up = cluster.start(webConfig(port), { [ENV_UPGRADE_STOP_AT]: step });
+      await up.waitForMessage('cluster ready');
+      const dir = cluster.dir.path;
+      const before = await status(dir);
+
+      const upgrading = orchestrator(['upgrade'], dir);
+      const pid = await newPrimaryPid(up);
+      await stoppedAtCheckpoint(pid);
+      up.child.kill('SIGKILL');
+      process.kill(pid, 'SIGCONT');
+      expect((await upgrading).code).to.equal(1);
+
+      const after = await eventually(async () => {
+        const current = await status(dir);
+        expect(current.pid).to.equal(pid);
+        expect(current.groups[0]?.ready).to.equal(2);
+        return current;
+      }, 30_000);
+      const served = await eventually(() => getJson(`http://127.0.0.1:${port}/`));
+      expect(workerPids(after)).to.include(served.pid);
+      // One cluster: the new primary and its workers; the old one's workers followed it.
+      await eventually(async () => {
+        expect(processesTagged(up.tag).sort()).to.deep.equal([pid, ...workerPids(after)].sort());
+      }, 15_000);
+      expect(workerPids(before).filter((p) => processesTagged(up.tag).includes(p))).to.deep.equal([]);
+      await stopCluster(up, dir);
+    });
+  }
+});
