@@ -17,8 +17,13 @@ export interface ListenTap {
   listeners(): TappedListener[];
   /** A socket received from the predecessor: the first listen on `key` in this process uses it instead of binding. */
   adopt(key: string, handle: object): void;
-  /** How many adopted sockets were used by a listen so far. */
-  adopted(): number;
+  /**
+   * Resolves once every connection this primary accepted has been handed to a worker (bounded by
+   * `timeoutMs`). node:cluster queues accepted connections while every worker is busy, and closes that queue
+   * when its last worker leaves: after `stopAccepting`, an upgrade waits for this before draining the
+   * workers, so no accepted connection is reset.
+   */
+  handedOut(timeoutMs: number): Promise<void>;
 }
 
 type ListenFn = (this: net.Server, ...args: unknown[]) => net.Server;
@@ -48,7 +53,7 @@ export function installListenTap(): ListenTap {
   const original = net.Server.prototype.listen as unknown as ListenFn;
   const open = new Map<object, TappedListener>();
   const inherited = new Map<string, object>();
-  let used = 0;
+  const queue = new AcceptQueue();
 
   const wrapped: ListenFn = function (this: net.Server, ...args: unknown[]) {
     const target = targetOf(args, new Error().stack ?? '');
@@ -65,14 +70,16 @@ export function installListenTap(): ListenTap {
       };
       open.set(handle, { key: target.key, handle, stopAccepting });
       // Closed by node:cluster (its last worker left) or by the primary: nothing to hand over any more.
-      if (target.roundRobin) closeOnce(handle, () => open.delete(handle));
+      if (target.roundRobin) {
+        closeOnce(handle, () => open.delete(handle));
+        queue.watch(handle);
+      }
       else this.once('close', () => open.delete(handle));
     });
     const handle = inherited.get(target.key);
     if (handle === undefined) return original.apply(this, args);
     // One use only: once that server closes, its descriptor is gone and a later listen binds afresh.
     inherited.delete(target.key);
-    used += 1;
     return callback ? original.call(this, handle, callback) : original.call(this, handle);
   };
   net.Server.prototype.listen = wrapped as unknown as typeof net.Server.prototype.listen;
@@ -80,7 +87,7 @@ export function installListenTap(): ListenTap {
   installed = {
     listeners: () => [...open.values()],
     adopt: (key, handle) => void inherited.set(key, handle),
-    adopted: () => used,
+    handedOut: (timeoutMs) => queue.empty(timeoutMs),
   };
   return installed;
 }
@@ -124,4 +131,50 @@ function closeOnce(handle: object, onClose: () => void): void {
     onClose();
     return close.apply(target, args);
   };
+}
+
+/**
+ * Counts the connections the round-robin handles accepted and not yet handed to a worker: node:cluster
+ * closes each accepted handle once a worker took it (or when it gives up on it).
+ */
+class AcceptQueue {
+  #pending = 0;
+  #waiters = new Set<() => void>();
+
+  watch(handle: object): void {
+    // node:cluster assigns `onconnection` after 'listening'; wrap whatever it assigns.
+    let current: ((error: number, client?: object) => void) | undefined;
+    const onConnection = (error: number, client?: object): void => {
+      if (client) this.#track(client);
+      current?.(error, client);
+    };
+    Object.defineProperty(handle, 'onconnection', {
+      configurable: true,
+      get: () => onConnection,
+      set: (fn: typeof current) => {
+        current = fn;
+      },
+    });
+  }
+
+  #track(client: object): void {
+    this.#pending += 1;
+    closeOnce(client, () => {
+      this.#pending -= 1;
+      if (this.#pending === 0) for (const wake of this.#waiters) wake();
+    });
+  }
+
+  empty(timeoutMs: number): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#waiters.add(done);
+    });
+  }
 }

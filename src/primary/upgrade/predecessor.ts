@@ -2,6 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { ListenTap } from './listen-tap.ts';
 import { ENV_UPGRADE_FROM, isToPredecessor, type ToSuccessor, type Versions } from './protocol.ts';
 
+/** The bound on waiting for accepted connections to reach a worker (normally well under a millisecond). */
+const HAND_OUT_LIMIT_MS = 5000;
+
 export interface HandOverOptions {
   /** The config file the new primary starts from (re-read by it: an invalid one fails the upgrade). */
   readonly file: string;
@@ -118,11 +121,14 @@ export function handOver(options: HandOverOptions): HandOver {
         for (const listener of options.tap.listeners()) listener.stopAccepting();
         child.disconnect();
         child.unref();
-        settle({
-          ok: true,
-          pid: child.pid ?? 0,
-          versions: readyVersions ?? { node: 'unknown', orchestrator: 'unknown' },
-        });
+        // Connections accepted just before reach a worker before the workers drain (see handedOut).
+        void options.tap.handedOut(HAND_OUT_LIMIT_MS).then(() =>
+          settle({
+            ok: true,
+            pid: child.pid ?? 0,
+            versions: readyVersions ?? { node: 'unknown', orchestrator: 'unknown' },
+          }),
+        );
         return;
       }
     }

@@ -56,6 +56,12 @@ async function stopCluster(up: UpProcess, dir: string): Promise<void> {
 
 describe('orchestrator upgrade: a new primary takes over the listening sockets', function () {
   this.timeout(120_000);
+  // Registered before useCluster's hooks, so it runs first: after an upgrade the running primary is not the
+  // process the fixture started (which cannot exit cleanly while a successor holds its output), so a test
+  // that failed half-way is stopped through the control socket, whichever primary answers it.
+  afterEach(async () => {
+    await orchestrator(['down'], cluster.dir.path);
+  });
   const cluster = useCluster();
 
   for (const [load, fresh, trigger] of [
