@@ -73,8 +73,7 @@ export function installListenTap(): ListenTap {
       if (target.roundRobin) {
         closeOnce(handle, () => open.delete(handle));
         queue.watch(handle);
-      }
-      else this.once('close', () => open.delete(handle));
+      } else this.once('close', () => open.delete(handle));
     });
     const handle = inherited.get(target.key);
     if (handle === undefined) return original.apply(this, args);
