@@ -14,12 +14,13 @@ import { run as reload } from './reload.ts';
 import { run as respawn } from './respawn.ts';
 import { run as scaleOut } from './scale-out.ts';
 import { run as throughput } from './throughput.ts';
+import { run as upgrade } from './upgrade.ts';
 
 await runMain(async () => {
   const outIndex = process.argv.indexOf('--out');
   const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
   const sections = [`Machine: ${describeMachine()}`];
-  const scenarios = { throughput, reload, longLived, respawn, memory, hotApply, scaleOut };
+  const scenarios = { throughput, reload, longLived, respawn, memory, hotApply, scaleOut, upgrade };
   for (const [name, scenario] of Object.entries(scenarios)) {
     process.stderr.write(`\n== ${name}\n`);
     const began = performance.now();

@@ -13,6 +13,8 @@ export interface RequestLoadOptions {
   readonly maxRequests: number;
   /** Requests per second over all connections; unpaced when absent. */
   readonly rate?: number;
+  /** A new connection for every request (no keep-alive): each one goes through the primary's accept. */
+  readonly fresh?: boolean;
 }
 
 export interface Window {
@@ -59,7 +61,7 @@ export function startRequestLoad(options: RequestLoadOptions): RequestLoad {
       const i = starts.push(started) - 1;
       let outcome = '';
       try {
-        const response = await request(options.url, { dispatcher: agent });
+        const response = await request(options.url, { dispatcher: agent, reset: options.fresh === true });
         await response.body.text();
         if (response.statusCode !== 200) outcome = `status ${response.statusCode}`;
       } catch (error) {
