@@ -5,8 +5,8 @@ import { loadConfig } from '../config/load.ts';
 import type { ClusterConfig } from '../config/schema.ts';
 import type { Outcome } from '../policies/types.ts';
 import { watchConfigFile } from './config-watch.ts';
-import { diagnosticFile, findWorker } from './control/debug-endpoint.ts';
 import { claimSocketPath } from './control/claim.ts';
+import { diagnosticFile, findWorker } from './control/debug-endpoint.ts';
 import {
   type ControlApi,
   type ControlLine,

@@ -7,6 +7,7 @@ import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
 import { eventually, getJson, runLoad } from '../../helpers/load.ts';
+import { NotifySocket } from '../../helpers/notify-socket.ts';
 import { processesTagged, waitUntilGone } from '../../helpers/tagged-processes.ts';
 import type { UpProcess } from '../../helpers/up-process.ts';
 
@@ -109,6 +110,29 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
       await stopCluster(up, dir);
     });
   }
+
+  it('under systemd (NOTIFY_SOCKET), names the new primary as the main pid before the old one exits', async () => {
+    const socket = new NotifySocket();
+    try {
+      await socket.listening();
+      const port = await freePort();
+      const up = cluster.start(webConfig(port), { NOTIFY_SOCKET: socket.path });
+      await up.waitForMessage('cluster ready');
+      const dir = cluster.dir.path;
+
+      const result = await orchestrator(['upgrade'], dir);
+
+      expect(result.code, result.stderr).to.equal(0);
+      const pid = Number(/upgraded: pid (\d+)/.exec(result.stdout)?.[1]);
+      // Sent (and acknowledged by systemd-notify's barrier) before the old primary was told to go.
+      expect(socket.messages).to.include(`MAINPID=${pid}`);
+      await up.waitForMessage('old primary stopped', 60_000);
+      expect((await status(dir)).pid).to.equal(pid);
+      await stopCluster(up, dir);
+    } finally {
+      await socket.close();
+    }
+  });
 
   it('fails with exit 1 when the new config is invalid, and the old primary keeps serving', async () => {
     const port = await freePort();
