@@ -295,6 +295,8 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
       });
   };
 
+  // A new primary listens on its predecessor's sockets, /metrics included: adopted before anything listens.
+  await options.takeOver?.successor.sockets(tap);
   let ops: Operations;
   try {
     ops = await startOperations(supervisor, live.config.metrics, log);

@@ -19,7 +19,7 @@ export interface Successor {
   readonly predecessor: number;
   /** Where this primary's control socket listens until it takes over the real path. */
   stagingPath(socketPath: string): string;
-  /** Resolves once the predecessor's listening sockets are adopted (or the predecessor is gone). */
+  /** Resolves once the predecessor's listening sockets are adopted (or the predecessor is gone); once. */
   sockets(tap: ListenTap): Promise<number>;
   ready(): void;
   failed(reason: string): void;
@@ -44,6 +44,7 @@ export function successorFromEnvironment(proc: NodeJS.Process = process): Succes
   let takeOver: ((cause: TakeOverCause) => Promise<void>) | null = null;
   let tookOver = false;
   let abandoned = false;
+  let adopting: Promise<number> | null = null;
 
   const tell = (message: ToPredecessor): void => {
     if (proc.connected) proc.send?.(message, undefined, undefined, (error: Error | null) => void error);
@@ -88,10 +89,13 @@ export function successorFromEnvironment(proc: NodeJS.Process = process): Succes
   return {
     predecessor: from,
     stagingPath: (socketPath) => `${socketPath}.${proc.pid}.next`,
-    async sockets(tap) {
-      if (!socketsDone && !gone) await new Promise<void>((resolve) => (sent = resolve));
-      for (const { key, handle } of handles) tap.adopt(key, handle);
-      return handles.length;
+    sockets(tap) {
+      adopting ??= (async () => {
+        if (!socketsDone && !gone) await new Promise<void>((resolve) => (sent = resolve));
+        for (const { key, handle } of handles) tap.adopt(key, handle);
+        return handles.length;
+      })();
+      return adopting;
     },
     ready: () => tell({ upgrade: 'ready', pid: proc.pid, versions: VERSIONS }),
     failed(reason) {

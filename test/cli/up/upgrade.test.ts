@@ -6,7 +6,7 @@ import { orchestrator } from '../../helpers/cli.ts';
 import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
-import { eventually, getJson, runLoad } from '../../helpers/load.ts';
+import { eventually, getJson, getText, runLoad } from '../../helpers/load.ts';
 import { NotifySocket } from '../../helpers/notify-socket.ts';
 import { processesTagged, waitUntilGone } from '../../helpers/tagged-processes.ts';
 import type { UpProcess } from '../../helpers/up-process.ts';
@@ -132,6 +132,25 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
     } finally {
       await socket.close();
     }
+  });
+
+  it("hands over the primary's /metrics endpoint too: the new primary answers on the same port", async () => {
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const up = cluster.start({ ...(webConfig(port) as object), metrics: { port: metricsPort } });
+    await up.waitForMessage('cluster ready');
+    const dir = cluster.dir.path;
+
+    const result = await orchestrator(['upgrade'], dir);
+
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.include(`127.0.0.1:${metricsPort}`);
+    await up.waitForMessage('old primary stopped', 60_000);
+    const pid = (await status(dir)).pid;
+    const metrics = await getText(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(metrics).to.include(`orchestrator_group_workers{group="web",state="ready"} 2`);
+    expect(processesTagged(up.tag)).to.include(pid);
+    await stopCluster(up, dir);
   });
 
   it('fails with exit 1 when the new config is invalid, and the old primary keeps serving', async () => {
