@@ -193,6 +193,41 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
     expect(processesTagged(up.tag).sort()).to.deep.equal([before.pid, ...workerPids(before)].sort());
   });
 
+  it('stops a new primary not ready within --timeout: exit 1, the old one keeps serving', async () => {
+    const port = await freePort();
+    const up = cluster.start(webConfig(port));
+    await up.waitForMessage('cluster ready');
+    const dir = cluster.dir.path;
+    const before = await status(dir);
+    // Its workers listen but never call ready(): the new primary never gets ready.
+    cluster.dir.writeConfig(webConfig(port, { ready: { on: 'message', timeoutMs: 60_000 } }));
+
+    const result = await orchestrator(['upgrade', '--timeout', '3'], dir);
+
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(/upgrade failed: the new primary was not ready within 3 s/);
+    expect((await status(dir)).pid).to.equal(before.pid);
+    expect(workerPids(before)).to.include((await getJson(`http://127.0.0.1:${port}/`)).pid);
+    expect(processesTagged(up.tag).sort()).to.deep.equal([before.pid, ...workerPids(before)].sort());
+  });
+
+  it('SIGTERM to the old primary during an upgrade stops both: everything exits cleanly', async () => {
+    const port = await freePort();
+    const up = cluster.start(webConfig(port), { [ENV_UPGRADE_STOP_AT]: 'workers-forked' });
+    await up.waitForMessage('cluster ready');
+    const dir = cluster.dir.path;
+
+    const upgrading = orchestrator(['upgrade'], dir);
+    const pid = await newPrimaryPid(up);
+    await stoppedAtCheckpoint(pid);
+    up.signal('SIGTERM');
+    process.kill(pid, 'SIGCONT');
+
+    expect((await upgrading).code).to.equal(1);
+    expect((await up.exited).code).to.equal(0);
+    expect(await waitUntilGone(up.tag, 15_000)).to.deep.equal([]);
+  });
+
   it('refuses (exit 1, nothing changed) to hand over a group with os scheduling', async () => {
     const port = await freePort();
     const up = cluster.start(webConfig(port, { scheduling: 'os' }));
