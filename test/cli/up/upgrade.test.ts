@@ -113,6 +113,34 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
     });
   }
 
+  it('hands every connection the old primary accepted to a worker before its workers drain', async () => {
+    const port = await freePort();
+    // Busy workers: the old primary holds accepted connections in node:cluster's queue, which node:cluster
+    // resets when its last worker leaves.
+    const up = cluster.start(webConfig(port, { entry: app('busy-http.ts') }));
+    await up.waitForMessage('cluster ready');
+    const dir = cluster.dir.path;
+
+    const stop = new AbortController();
+    const running = runLoad({
+      url: `http://127.0.0.1:${port}/`,
+      connections: 24,
+      durationMs: 60_000,
+      maxRequests: 100_000,
+      fresh: true,
+      signal: stop.signal,
+    });
+    const result = await orchestrator(['upgrade'], dir);
+    expect(result.code, result.stderr).to.equal(0);
+    await up.waitForMessage('old primary stopped', 60_000);
+    stop.abort();
+    const load = await running;
+
+    expect(load.failed, JSON.stringify(load.reasons)).to.equal(0);
+    expect(load.ok).to.be.greaterThan(50);
+    await stopCluster(up, dir);
+  });
+
   it('under systemd (NOTIFY_SOCKET), names the new primary as the main pid before the old one exits', async () => {
     const socket = new NotifySocket();
     try {
