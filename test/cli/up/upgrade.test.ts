@@ -65,6 +65,22 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
   });
   const cluster = useCluster();
 
+  /** A running cluster of two web workers, config with `watch: false`, and its status. */
+  async function serving(env?: Record<string, string>) {
+    const port = await freePort();
+    const up = cluster.start(webConfig(port), env);
+    await up.waitForMessage('cluster ready');
+    const dir = cluster.dir.path;
+    return { port, up, dir, before: await status(dir) };
+  }
+
+  /** The primary from `before` answers the control socket, its workers serve, and nothing else runs. */
+  async function oldStillServes(up: UpProcess, port: number, before: StatusJson): Promise<void> {
+    expect((await status(cluster.dir.path)).pid).to.equal(before.pid);
+    expect(workerPids(before)).to.include((await getJson(`http://127.0.0.1:${port}/`)).pid);
+    expect(processesTagged(up.tag).sort()).to.deep.equal([before.pid, ...workerPids(before)].sort());
+  }
+
   for (const [load, fresh, trigger] of [
     ['keep-alive', false, 'orchestrator upgrade'],
     ['connection-per-request', true, 'SIGUSR2'],
@@ -184,28 +200,18 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
   });
 
   it('fails with exit 1 when the new config is invalid, and the old primary keeps serving', async () => {
-    const port = await freePort();
-    const up = cluster.start(webConfig(port));
-    await up.waitForMessage('cluster ready');
-    const dir = cluster.dir.path;
-    const before = await status(dir);
+    const { port, up, dir, before } = await serving();
     cluster.dir.writeConfig(webConfig(port, { count: -1 }));
 
     const result = await orchestrator(['upgrade'], dir);
 
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(/upgrade failed: the config is invalid: .*groups\.web\.count/);
-    expect((await status(dir)).pid).to.equal(before.pid);
-    expect(workerPids(before)).to.include((await getJson(`http://127.0.0.1:${port}/`)).pid);
-    expect(processesTagged(up.tag).sort()).to.deep.equal([before.pid, ...workerPids(before)].sort());
+    await oldStillServes(up, port, before);
   });
 
   it('fails with exit 1 when the new workers crash, stops them, and the old primary keeps serving', async () => {
-    const port = await freePort();
-    const up = cluster.start(webConfig(port));
-    await up.waitForMessage('cluster ready');
-    const dir = cluster.dir.path;
-    const before = await status(dir);
+    const { port, up, dir, before } = await serving();
     cluster.dir.writeConfig(
       webConfig(port, {
         entry: app('crash-at-start.ts'),
@@ -218,17 +224,11 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
 
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(/upgrade failed: group web failed/);
-    expect((await status(dir)).pid).to.equal(before.pid);
-    expect(workerPids(before)).to.include((await getJson(`http://127.0.0.1:${port}/`)).pid);
-    expect(processesTagged(up.tag).sort()).to.deep.equal([before.pid, ...workerPids(before)].sort());
+    await oldStillServes(up, port, before);
   });
 
   it('stops a new primary not ready within --timeout: exit 1, the old one keeps serving', async () => {
-    const port = await freePort();
-    const up = cluster.start(webConfig(port));
-    await up.waitForMessage('cluster ready');
-    const dir = cluster.dir.path;
-    const before = await status(dir);
+    const { port, up, dir, before } = await serving();
     // Its workers listen but never call ready(): the new primary never gets ready.
     cluster.dir.writeConfig(webConfig(port, { ready: { on: 'message', timeoutMs: 60_000 } }));
 
@@ -236,9 +236,7 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
 
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(/upgrade failed: the new primary was not ready within 3 s/);
-    expect((await status(dir)).pid).to.equal(before.pid);
-    expect(workerPids(before)).to.include((await getJson(`http://127.0.0.1:${port}/`)).pid);
-    expect(processesTagged(up.tag).sort()).to.deep.equal([before.pid, ...workerPids(before)].sort());
+    await oldStillServes(up, port, before);
   });
 
   it('SIGTERM to the old primary during an upgrade stops both: everything exits cleanly', async () => {
@@ -275,11 +273,7 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
 
   for (const step of STEPS) {
     it(`killing the new primary at step "${step}": upgrade exits 1, the old one keeps serving, nothing is left`, async () => {
-      const port = await freePort();
-      const up = cluster.start(webConfig(port), { [ENV_UPGRADE_STOP_AT]: step });
-      await up.waitForMessage('cluster ready');
-      const dir = cluster.dir.path;
-      const before = await status(dir);
+      const { port, up, dir, before } = await serving({ [ENV_UPGRADE_STOP_AT]: step });
 
       const upgrading = orchestrator(['upgrade'], dir);
       const pid = await newPrimaryPid(up);
@@ -289,22 +283,13 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
 
       expect(result.code).to.equal(1);
       expect(result.stderr).to.match(/upgrade failed: the new primary exited on SIGKILL/);
-      expect((await status(dir)).pid).to.equal(before.pid);
-      expect(workerPids(before)).to.include((await getJson(`http://127.0.0.1:${port}/`)).pid);
       // The new primary's workers follow it (their IPC channel closed).
-      await eventually(async () => {
-        const left = processesTagged(up.tag).sort();
-        expect(left).to.deep.equal([before.pid, ...workerPids(before)].sort());
-      }, 15_000);
+      await eventually(() => oldStillServes(up, port, before), 15_000);
       await stopCluster(up, dir);
     });
 
     it(`killing the old primary at step "${step}": the new one carries on alone`, async () => {
-      const port = await freePort();
-      const up = cluster.start(webConfig(port), { [ENV_UPGRADE_STOP_AT]: step });
-      await up.waitForMessage('cluster ready');
-      const dir = cluster.dir.path;
-      const before = await status(dir);
+      const { port, up, dir, before } = await serving({ [ENV_UPGRADE_STOP_AT]: step });
 
       const upgrading = orchestrator(['upgrade'], dir);
       const pid = await newPrimaryPid(up);
