@@ -22,7 +22,15 @@ describe('backoffDelay', () => {
     expect(backoffDelay(spec, 3, 0)).to.equal(720);
     expect(backoffDelay(spec, 3, 0.5)).to.equal(800);
     expect(backoffDelay(spec, 3, 0.75)).to.equal(840);
-    expect(backoffDelay(spec, 9, 0.999_999)).to.equal(33_000);
+  });
+
+  it('never exceeds maxMs, even with jitter at the cap (jitter applies before the cap)', () => {
+    const spec = { ...exponential, jitter: 0.1 };
+    expect(backoffDelay(spec, 9, 0.999_999)).to.equal(30_000);
+    expect(backoffDelay(spec, 9, 0)).to.equal(27_000);
+    for (let attempt = 0; attempt < 40; attempt++)
+      for (const r of [0, 0.25, 0.5, 0.75, 0.999_999])
+        expect(backoffDelay(spec, attempt, r)).to.be.at.most(spec.maxMs);
   });
 
   it('grows linearly up to maxMs', () => {

@@ -28,7 +28,8 @@ const exponential = z
     }),
   })
   .meta({
-    description: 'Exponential backoff: `initialMs`, then times `factor`, capped at `maxMs`, with `jitter`.',
+    description:
+      'Exponential backoff: `initialMs`, then times `factor`, spread by `jitter`, capped at `maxMs` (jitter never takes a delay beyond it).',
   });
 
 const linear = z
