@@ -6,16 +6,17 @@ import { cancelTimer } from './timers.ts';
 /**
  * The crash-loop guard (Erlang's restart intensity): more than `maxRestarts` restarts scheduled within
  * `windowMs` and the group gives up. A restart counts when it is scheduled, so crashes before ready count too.
+ * As in OTP's supervisor, the window is closed at both ends: a restart exactly `windowMs` old still counts.
  *
- * maxRestarts 2, windowMs 1000, restarts at t=0, 400, 900: three within (−100, 900] -> failed at t=900;
- * had the third come at t=1000, the one at t=0 would have left the window: two, still fine.
+ * maxRestarts 2, windowMs 1000, restarts at t=0, 400, 1000: three within [0, 1000] -> failed at t=1000;
+ * had the third come at t=1001, the one at t=0 would have left the window: two, still fine.
  */
 
 /** Records a restart at `now`; returns how many fall within the window, this one included. O(1) amortized. */
 export function recordRestart(g: GroupState, now: number): number {
   const times = g.restartTimes;
   const horizon = now - g.spec.restart.windowMs;
-  while (g.restartHead < times.length && (times[g.restartHead] as number) <= horizon) g.restartHead++;
+  while (g.restartHead < times.length && (times[g.restartHead] as number) < horizon) g.restartHead++;
   if (g.restartHead > 1024 && g.restartHead * 2 > times.length) {
     g.restartTimes = times.slice(g.restartHead);
     g.restartHead = 0;

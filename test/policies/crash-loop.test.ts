@@ -127,6 +127,24 @@ describe('crash loop', () => {
     expect(run(1200)).to.deep.equal(['1110 report group-failed web crash-loop']);
   });
 
+  it('counts a restart exactly windowMs old, as OTP does, and forgets it one ms later', () => {
+    // each worker is ready 5 ms after its fork and crashes 5 ms later: every start succeeded (resetAfterMs 5), so
+    // only the window decides; restarts are scheduled at 10, 510, 1010 (delay 490) or 10, 511, 1012 (delay 491)
+    const run = (delayMs: number) => {
+      const sim = new Simulator(1, () => ({ readyAfterMs: 5, exitAfterMs: 10 }));
+      const spec = groupSpec({
+        count: 1,
+        backoff: { strategy: 'fixed', delayMs },
+        restart: { maxRestarts: 2, windowMs: 1000, resetAfterMs: 5 },
+      });
+      sim.send({ type: 'config-applied', groups: { web: spec } });
+      sim.advance(1200);
+      return sim.lines(['report']).filter((l) => l.includes('failed'));
+    };
+    expect(run(490)).to.deep.equal(['1010 report group-failed web crash-loop']);
+    expect(run(491)).to.deep.equal([]);
+  });
+
   it('resets the backoff after resetAfterMs of ready uptime', () => {
     // w1 and w2 crash at once; w3 serves for 2 s, then crashes: its restart is attempt 0 again
     const sim = new Simulator(1, (fork) => (fork.worker === 3 ? { exitAfterMs: 2050 } : crashAfter10()));

@@ -11,9 +11,10 @@ export const restartSchema = z
       description:
         "More than this many restarts within `windowMs` and the group is 'failed' (no more respawns).",
     }),
-    windowMs: positiveInt()
-      .default(60_000)
-      .meta({ description: 'The sliding window for `maxRestarts`, in ms.' }),
+    windowMs: positiveInt().default(60_000).meta({
+      description:
+        'The sliding window for `maxRestarts`, in ms. As in Erlang/OTP, a restart exactly `windowMs` old still counts.',
+    }),
     resetAfterMs: nonNegativeInt().default(60_000).meta({
       description: 'A worker that stays up this long resets its backoff to the first delay, in ms.',
     }),
