@@ -39,11 +39,25 @@ export function renderConfigDocs(schema: JsonSchema): string {
         }
       } else if (property.properties !== undefined) {
         section(out, `\`groups.<name>.${key}\``, `groups.<name>.${key}.`, property);
+        out.push(...(WORKED_EXAMPLES[key] ?? []));
       }
     }
   }
   return `${out.join('\n').trimEnd()}\n`;
 }
+
+/** Prose after a block's table, where a rule is easier to see as a timeline than to read as a sentence. */
+const WORKED_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
+  restart: [
+    'With the defaults (exponential backoff 100 ms doubling to 30 s, `maxRestarts` 10, `windowMs` 60 s,',
+    '`resetAfterMs` 60 s), a worker that crashes 10 ms after every start is forked at 0 s, then after each crash',
+    'waits 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6 and 30 s (±10 % jitter, never above 30 s). No more',
+    'than 10 restarts ever fall within 60 s, so the window alone would let it crash forever; its 11th crash in a row',
+    '(~81 s after the start) is more than 10 failed starts, and the group is failed. A worker that serves for',
+    '60 s or more before each crash is not a failed start: a group that is merely flaky keeps being restarted.',
+    '',
+  ],
+};
 
 function section(out: string[], title: string, prefix: string, node: JsonSchema): void {
   out.push(`## ${title}`, '');

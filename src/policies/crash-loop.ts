@@ -4,11 +4,19 @@ import type { Ctx, GroupState } from './state.ts';
 import { cancelTimer } from './timers.ts';
 
 /**
- * The crash-loop guard (Erlang's restart intensity): more than `maxRestarts` restarts scheduled within
- * `windowMs` and the group gives up. A restart counts when it is scheduled, so crashes before ready count too.
- * As in OTP's supervisor, the window is closed at both ends: a restart exactly `windowMs` old still counts.
+ * The crash-loop guard. The group gives up when either
+ * - more than `maxRestarts` restarts were scheduled within `windowMs` (Erlang's restart intensity; a restart
+ *   counts when it is scheduled, so crashes before ready count too; as in OTP's supervisor the window is closed
+ *   at both ends: a restart exactly `windowMs` old still counts), or
+ * - one slot had more than `maxRestarts` failed starts in a row, whatever the window: a failed start is a worker
+ *   that crashed before it had been ready for `resetAfterMs`.
  *
- * maxRestarts 2, windowMs 1000, restarts at t=0, 400, 1000: three within [0, 1000] -> failed at t=1000;
+ * The second rule is what makes the defaults give up at all: exponential backoff reaches its 30 s cap before
+ * 11 restarts fit in 60 s, so the window alone never trips, while 11 crashes in a row (~81 s) do. A worker that
+ * crashes only after serving for `resetAfterMs` resets its slot's run, so a group that is merely flaky over hours
+ * keeps being restarted.
+ *
+ * Window: maxRestarts 2, windowMs 1000, restarts at t=0, 400, 1000: three within [0, 1000] -> failed at t=1000;
  * had the third come at t=1001, the one at t=0 would have left the window: two, still fine.
  */
 
@@ -25,8 +33,10 @@ export function recordRestart(g: GroupState, now: number): number {
   return g.restartTimes.length - g.restartHead;
 }
 
-export function restartLimitExceeded(g: GroupState, inWindow: number): boolean {
-  return inWindow > g.spec.restart.maxRestarts;
+/** `inWindow`: restarts within the window, this one included; `failedStarts`: the slot's failed starts in a row. */
+export function restartLimitExceeded(g: GroupState, inWindow: number, failedStarts: number): boolean {
+  const max = g.spec.restart.maxRestarts;
+  return inWindow > max || failedStarts > max;
 }
 
 /** The group gives up: pending respawns are cancelled and nothing more is forked until a reload or config change. */

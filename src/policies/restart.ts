@@ -31,14 +31,16 @@ export function shouldRestart(spec: GroupSpec, failure: boolean): boolean {
  * A current worker exited unasked: its slot waits in backoff, then the respawn timer frees it for reconcile to
  * fork. Even a 0 ms delay goes through the timer, so a crash always reads `set-timer respawn` and the fork
  * always follows a `timer-fired` (and a crash loop with no delay still yields to the primary's event loop).
- * The attempt counter resets when the crashed worker had been ready for `resetAfterMs`.
+ * The attempt counter (the slot's failed starts in a row) resets when the crashed worker had been ready for
+ * `resetAfterMs`: that start succeeded.
  */
 export function scheduleRestart(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
   const slot = g.slots[w.index];
   if (slot === undefined || slot.holder !== null || slot.backoff !== null) return;
   if (w.readyAt !== null && ctx.now - w.readyAt >= g.spec.restart.resetAfterMs) slot.attempt = 0;
   const inWindow = recordRestart(g, ctx.now);
-  if (restartLimitExceeded(g, inWindow)) {
+  // `attempt` counts the slot's failed starts in a row before this one: this crash makes it attempt + 1.
+  if (restartLimitExceeded(g, inWindow, slot.attempt + 1)) {
     failGroup(ctx, g, 'crash-loop', true);
     return;
   }

@@ -40,6 +40,57 @@ describe('crash loop', () => {
     expect(describeGroups(sim.state)[0]?.state).to.equal('failed');
   });
 
+  it('gives up with the defaults: 11 failed starts in a row (~81 s), though never 11 restarts within 60 s', () => {
+    const sim = new Simulator(1, crashAfter10);
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 1 }) } });
+    sim.advance(600_000);
+    expect(sim.lines()).to.deep.equal([
+      '0 fork w1 web[0] g1',
+      '110 fork w2 web[0] g1',
+      '320 fork w3 web[0] g1',
+      '730 fork w4 web[0] g1',
+      '1540 fork w5 web[0] g1',
+      '3150 fork w6 web[0] g1',
+      '6360 fork w7 web[0] g1',
+      '12770 fork w8 web[0] g1',
+      '25580 fork w9 web[0] g1',
+      '51190 fork w10 web[0] g1',
+      '81200 fork w11 web[0] g1',
+      '81210 report group-failed web crash-loop',
+    ]);
+    expect(sim.pendingTimers()).to.deep.equal([]);
+  });
+
+  it('keeps restarting a group that is merely flaky: each worker serves resetAfterMs before it crashes', () => {
+    // with the defaults, every worker serves 61 s then crashes: ten hours, ~590 crashes, never a failed start
+    const sim = new Simulator(1, () => ({ readyAfterMs: 50, exitAfterMs: 61_050 }));
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 1 }) } });
+    sim.advance(10 * 3_600_000);
+    expect(sim.lines(['report'])).to.deep.equal(['50 report group-ready web']);
+    expect(sim.lines(['fork']).length).to.be.greaterThan(500);
+    expect(describeGroups(sim.state)[0]?.state).to.not.equal('failed');
+  });
+
+  it('counts failed starts per slot: a slot that crashes forever fails the group, crashes spread over slots do not', () => {
+    // 4 slots, each crashes 3 times in a row then serves: 12 crashes, but no slot had more than maxRestarts 3 in a row
+    const starts = new Map<number, number>();
+    const sim = new Simulator(1, (fork) => {
+      const n = (starts.get(fork.index) ?? 0) + 1;
+      starts.set(fork.index, n);
+      // staggered by slot, so the (1 ms) window never holds two restarts
+      return n <= 3 ? { readyAfterMs: null, exitAfterMs: 10 + 3 * fork.index } : {};
+    });
+    const spec = groupSpec({ count: 4, restart: { maxRestarts: 3, windowMs: 1 } });
+    sim.send({ type: 'config-applied', groups: { web: spec } });
+    sim.advance(10_000);
+    expect(sim.lines(['report'])).to.deep.equal(['807 report group-ready web']);
+    // the same with 4 crashes in a row in one slot fails it on the 4th
+    const bad = new Simulator(1, (fork) => (fork.index === 2 ? crashAfter10() : {}));
+    bad.send({ type: 'config-applied', groups: { web: spec } });
+    bad.advance(10_000);
+    expect(bad.lines(['report'])).to.deep.equal(['740 report group-failed web crash-loop']);
+  });
+
   it('sets the respawn timer at the crash, for the delay of that attempt', () => {
     const sim = crashLoop(
       { strategy: 'exponential', initialMs: 100, maxMs: 30_000, factor: 2, jitter: 0 },
@@ -111,17 +162,18 @@ describe('crash loop', () => {
   });
 
   it('forgets restarts older than the window', () => {
-    // a restart every 110 ms: 10 of them fit in 1000 ms, 11 in 1200 ms
+    // a restart every 110 ms: 10 of them fit in 1000 ms, 11 in 1200 ms; each worker serves 5 ms before it crashes
+    // and resetAfterMs is 5, so every start succeeded and only the window decides
     const run = (windowMs: number) => {
-      const sim = new Simulator(1, crashAfter10);
+      const sim = new Simulator(1, () => ({ readyAfterMs: 5, exitAfterMs: 10 }));
       const spec = groupSpec({
         count: 1,
         backoff: { strategy: 'fixed', delayMs: 100 },
-        restart: { windowMs },
+        restart: { windowMs, resetAfterMs: 5 },
       });
       sim.send({ type: 'config-applied', groups: { web: spec } });
       sim.advance(5000);
-      return sim.lines(['report']);
+      return sim.lines(['report']).filter((l) => l.includes('failed'));
     };
     expect(run(1000)).to.deep.equal([]);
     expect(run(1200)).to.deep.equal(['1110 report group-failed web crash-loop']);
