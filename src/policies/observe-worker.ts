@@ -1,7 +1,7 @@
 import { log } from './log.ts';
 import { demote, forget, kill, markReady } from './membership.ts';
 import { completeSlot, isFailure, scheduleRestart, shouldRestart } from './restart.ts';
-import { abortGroupRoll } from './rollout.ts';
+import { abortGroupRoll, rollProgressed } from './rollout.ts';
 import type { Ctx, GroupState, WorkerRecord } from './state.ts';
 import type { EngineEvent, WorkerId } from './types.ts';
 
@@ -40,6 +40,7 @@ export function observeWorker(ctx: Ctx, event: WorkerEvent): void {
       const wanted = g.spec.ready.on === 'listening' ? 'worker-listening' : 'worker-ready';
       if (event.type !== wanted || w.ready || w.place === 'draining' || w.intent !== null) return;
       markReady(ctx, g, w);
+      if (w.place === 'current' && w.generation === g.generation) rollProgressed(ctx, g);
       ctx.dirty.add(g);
       return;
     }
@@ -92,6 +93,8 @@ function onExit(
   if (failure) {
     g.lastExit = { worker: w.id, index: w.index, code, signal, stoppedFor: w.intent, stderr, at: ctx.now };
   }
+  // An old worker replaced by the roll has finished draining: that is progress too.
+  if (place === 'draining' && w.intent === 'reload') rollProgressed(ctx, g);
   // Only a current worker owns a slot: draining and old workers are replaced by reconcile, never respawned.
   if (place !== 'current' || ctx.state.shutdown !== null || g.status === 'removing') return;
   if (failure && g.roll !== null) {

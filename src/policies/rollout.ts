@@ -83,6 +83,16 @@ export function advanceRollout(ctx: Ctx): void {
   }
 }
 
+/**
+ * The group's roll moved forward (a new worker became ready, or an old one finished draining): its deadline
+ * starts again. `reload.timeoutMs` is a progress deadline, like Kubernetes' `progressDeadlineSeconds`: a long
+ * roll that keeps moving never hits it; one that stalls is aborted `timeoutMs` after its last progress.
+ */
+export function rollProgressed(ctx: Ctx, g: GroupState): void {
+  if (g.roll === null) return;
+  setTimer(ctx, { kind: 'reload-deadline', group: g.name }, ctx.now + g.spec.reload.timeoutMs);
+}
+
 /** A new worker of a rolling group failed, or its deadline passed: back to the previous generation. */
 export function abortGroupRoll(ctx: Ctx, g: GroupState, reason: string): void {
   const roll = g.roll;

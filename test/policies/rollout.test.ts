@@ -101,6 +101,51 @@ describe('rolling reload', () => {
     expect(generations(sim)).to.deep.equal([1]);
   });
 
+  it('treats reload.timeoutMs as a progress deadline: a 10-minute roll that keeps moving finishes with the default', () => {
+    // 64 workers that take 9.4 s each to be ready, one at a time (maxSurge 1): ~10 minutes, 5x the 120 s default
+    const sim = new Simulator(1, (fork) => (fork.generation === 2 ? { readyAfterMs: 9_400 } : {}));
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 64 }) } });
+    sim.advance(100);
+    sim.send({ type: 'reload-requested', groups: [], request: 1 });
+    sim.advance(700_000);
+    const reports = sim.lines(['report']).filter((l) => l.includes('reload') || l.includes('rollout'));
+    expect(reports).to.deep.equal([
+      '601700 report reload-finished web 1',
+      '601700 report rollout-finished 1 true {"web":"finished"}',
+    ]);
+    expect(new Set(generations(sim))).to.deep.equal(new Set([2]));
+    expect(generations(sim)).to.have.length(64);
+  });
+
+  it('aborts a stalled roll exactly reload.timeoutMs after its last progress', () => {
+    // new workers: the first two are ready after 50 ms, the third never (its ready timeout is longer than the roll's)
+    let n = 0;
+    const sim = new Simulator(1, (fork) =>
+      fork.generation === 2 ? { readyAfterMs: ++n <= 2 ? 50 : null } : {},
+    );
+    sim.send({
+      type: 'config-applied',
+      groups: { web: groupSpec({ count: 3, ready: { timeoutMs: 3_600_000 } }) },
+    });
+    sim.advance(100);
+    sim.send({ type: 'reload-requested', groups: [], request: 1 });
+    sim.advance(1_000_000);
+    expect(sim.lines().slice(5)).to.deep.equal([
+      '150 drain w3 reload',
+      '150 fork w5 web[1] g2',
+      '200 drain w2 reload',
+      '200 fork w6 web[2] g2',
+      // the last progress: w2 finished draining at 210
+      '120210 report reload-aborted web 1 deadline',
+      '120210 drain w6 rollback',
+      '120210 fork w7 web[1] g1',
+      '120210 report rollout-finished 1 false {"web":"aborted"}',
+      '120260 drain w5 rollback',
+      '120260 fork w8 web[2] g1',
+      '120310 drain w4 rollback',
+    ]);
+  });
+
   it('rolls groups by reload.order: equal orders side by side, the next order after they finished', () => {
     const sim = new Simulator();
     const groups = {

@@ -15,7 +15,7 @@ export const reloadSchema = z
     }),
     timeoutMs: positiveInt().default(120_000).meta({
       description:
-        'A reload that makes no progress for this many ms stops, and the old workers keep serving.',
+        "A reload that makes no progress for this many ms stops, and the old workers keep serving. A progress deadline (Kubernetes' `progressDeadlineSeconds`), not a total one: every new worker that becomes ready and every old one that finishes draining starts it again, so a long roll that keeps moving is never stopped.",
     }),
   })
   .refine(
