@@ -4,7 +4,7 @@ import type { ClusterConfig } from '../config/schema.ts';
 
 /**
  * The config the cluster runs, its generation (incremented on every applied config) and the last rejected
- * edit's message (kept until a valid config is applied), plus the one-at-a-time discipline for reading the
+ * edit's message (kept until the next valid config, applied or unchanged), plus the one-at-a-time discipline for reading the
  * file again.
  */
 export class LiveConfig {
@@ -30,16 +30,22 @@ export class LiveConfig {
   }
 
   /**
-   * Takes `next` as the running config and returns what changed, or null when nothing did and `force` is
-   * false (a save that changed nothing is not a new generation).
+   * Takes a valid `next` as the running config. `diff` is what changed, or null when nothing did and `force`
+   * is false (a save that changed nothing is not a new generation). Any valid config clears the last rejection,
+   * changed or not (an edit reverted to what runs is a valid save too): `cleared` is that rejection's message.
    */
-  accept(next: ClusterConfig, force: boolean): ConfigDiff | null {
+  accept(
+    next: ClusterConfig,
+    force: boolean,
+  ): { readonly diff: ConfigDiff | null; readonly cleared: string | null } {
+    const cleared = this.#error;
+    this.#error = null;
     const diff = diffConfigs(this.#config, next);
-    if (!force && Object.keys(diff.groups).length === 0 && !diff.watch && !diff.metrics) return null;
+    if (!force && Object.keys(diff.groups).length === 0 && !diff.watch && !diff.metrics)
+      return { diff: null, cleared };
     this.#config = next;
     this.#generation += 1;
-    this.#error = null;
-    return diff;
+    return { diff, cleared };
   }
 
   /** Records a rejected config; returns its message as `status` shows it. */

@@ -89,7 +89,9 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   };
 
   const apply = (next: ClusterConfig, roll: readonly string[] | null): void => {
-    const diff = live.accept(next, roll !== null);
+    const { diff, cleared } = live.accept(next, roll !== null);
+    if (cleared !== null)
+      log.info({ generation: live.generation }, 'config error cleared: the file is valid again');
     if (diff === null) return;
     log.info({ generation: live.generation, changes: diff.groups }, 'config applied');
     if (diff.metrics) {

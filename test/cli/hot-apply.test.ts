@@ -127,6 +127,18 @@ describe('live config: edits of the config file are applied', function () {
     expect(fixed.config.generation).to.equal(2);
   });
 
+  it('clears the error when a bad edit is reverted to exactly the running config, and logs it', async () => {
+    const { up, status, save, until, port } = await started((p) => ({ web: web(p) }));
+    const before = pidsOf(await status());
+    save({ web: web(port, { count: -1 }) });
+    await until('the error', (s) => s.config.error !== null);
+    save({ web: web(port) });
+    const reverted = await until('the error cleared', (s) => s.config.error === null);
+    expect(reverted.config.generation).to.equal(1);
+    expect(pidsOf(reverted)).to.deep.equal(before);
+    await up.waitForMessage('config error cleared: the file is valid again');
+  });
+
   it('ends at the last valid config after 20 saves within 2 s', async () => {
     const { save, until, port } = await started((p) => ({ web: web(p, { count: 1 }) }));
     for (let i = 0; i < 20; i++) {

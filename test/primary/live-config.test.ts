@@ -8,25 +8,31 @@ const config = (count: number, watch = true) =>
 describe('the live config', () => {
   it('counts a generation for every applied config, not for a save that changed nothing', () => {
     const live = new LiveConfig(config(1));
-    expect(live.accept(config(1), false)).to.equal(null);
+    expect(live.accept(config(1), false).diff).to.equal(null);
     expect(live.generation).to.equal(1);
-    expect(live.accept(config(2), false)?.groups).to.deep.equal({
+    expect(live.accept(config(2), false).diff?.groups).to.deep.equal({
       web: { kind: 'changed', count: true, restart: [], policy: [] },
     });
     expect(live.generation).to.equal(2);
     // A reload applies even an unchanged config: it is a new generation.
-    expect(live.accept(config(2), true)?.groups).to.deep.equal({});
+    expect(live.accept(config(2), true).diff?.groups).to.deep.equal({});
     expect(live.generation).to.equal(3);
   });
 
-  it('keeps the last rejection until a config is applied', () => {
+  it('keeps the last rejection until the next valid config, even one that changes nothing (a reverted edit)', () => {
     const live = new LiveConfig(config(1));
     live.reject([{ file: '/c.json', path: 'groups.web.count', message: 'too small' }]);
     expect(live.error).to.equal('/c.json: groups.web.count: too small');
-    live.accept(config(1), false);
-    expect(live.error).to.equal('/c.json: groups.web.count: too small');
-    live.accept(config(3), false);
+    expect(live.accept(config(1), false)).to.deep.equal({
+      diff: null,
+      cleared: '/c.json: groups.web.count: too small',
+    });
     expect(live.error).to.equal(null);
+    expect(live.generation).to.equal(1);
+    live.reject([{ file: '/c.json', path: 'groups.web.count', message: 'too small' }]);
+    expect(live.accept(config(3), false).cleared).to.equal('/c.json: groups.web.count: too small');
+    expect(live.error).to.equal(null);
+    expect(live.accept(config(4), false).cleared).to.equal(null);
   });
 
   it('runs exclusive tasks one after another, even when one fails', async () => {
