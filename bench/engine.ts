@@ -1,9 +1,12 @@
 /**
  * Events per second through the policy engine's `step`, with one group of 10, 1,000 and 10,000 workers in steady
- * state. Each cycle is the life of one crash: `worker-exited` (or `heartbeat-missed` + the exit of the kill),
- * then the `timer-fired` of its respawn, then `worker-forked`, `worker-online`, `worker-listening` of the new
- * worker. The clock advances 1 ms per cycle; backoff is exponential 100 ms +-10 %, so about a hundred slots
- * are in backoff at any time. Target: >= 200,000 events/s and a per-event cost within 2x from 10 to 10,000.
+ * state. Each cycle, while more than half the workers are ready, is one heartbeat of a serving worker and the
+ * life of one crash: `worker-exited` (or, one time in ten, a heartbeat over the memory limit, whose worker is
+ * replaced: a fork, then a drain and its exit), then the `timer-fired` of its respawn, then `worker-forked`,
+ * `worker-online`, `worker-listening` of the new worker. Heartbeat deadlines are on (30 s; every worker beats at
+ * least every 10 s of the clock at 10,000 workers), so their timers fire and are set again as in production. The clock advances
+ * 1 ms per cycle; backoff is exponential 100 ms +-10 %, so about a hundred slots are in backoff at any time.
+ * Target: >= 200,000 events/s and a per-event cost within 2x from 10 to 10,000.
  *
  *   npx node bench/engine.ts [events per size, default 2,000,000]
  */
@@ -24,6 +27,7 @@ function spec(count: number): GroupSpec {
     restart: { when: 'always', maxRestarts: 1e12, windowMs: 60_000, resetAfterMs: 0 },
     reload: { order: 0, maxSurge: 1, maxUnavailable: 0, timeoutMs: 120_000 },
     shutdown: { timeoutMs: 10_000 },
+    health: { heartbeatTimeoutMs: 30_000, maxMemoryMb: 512 },
   };
 }
 
@@ -52,9 +56,16 @@ function run(workers: number, events: number): Result {
         timers.push({ key: action.key, at: action.at });
       } else if (action.type === 'cancel-timer') pending.delete(action.key);
     }
-    for (const action of result.actions) if (action.type === 'fork') start(action.worker);
+    for (const action of result.actions) {
+      if (action.type === 'fork') start(action.worker);
+      else if (action.type === 'drain' || action.type === 'kill') stopping.push(action.worker);
+    }
     return result.actions;
   };
+  /** Workers told to drain or killed: they exit at the end of the cycle. */
+  const stopping: number[] = [];
+  const gone = new Set<number>();
+  let beat = 0;
   const start = (worker: number) => {
     send({ type: 'worker-forked', worker, pid: 10_000 + worker });
     send({ type: 'worker-online', worker });
@@ -66,10 +77,20 @@ function run(workers: number, events: number): Result {
     const worker = ready[i] as number;
     ready[i] = ready[ready.length - 1] as number;
     ready.pop();
-    if (nextRandom(rng) < 0.1) {
-      send({ type: 'heartbeat-missed', worker });
-      send({ type: 'worker-exited', worker, code: null, signal: 'SIGKILL' });
-    } else send({ type: 'worker-exited', worker, code: 1, signal: null });
+    if (gone.delete(worker)) return; // stopped already
+    if (nextRandom(rng) < 0.1) send({ type: 'worker-heartbeat', worker, rssBytes: 600 * 1024 * 1024 });
+    else send({ type: 'worker-exited', worker, code: 1, signal: null });
+  };
+  const exitStopped = () => {
+    for (let w = stopping.pop(); w !== undefined; w = stopping.pop()) {
+      gone.add(w);
+      send({ type: 'worker-exited', worker: w, code: 0, signal: null });
+    }
+  };
+  const heartbeat = () => {
+    if (ready.length === 0) return;
+    beat = (beat + 1) % ready.length;
+    send({ type: 'worker-heartbeat', worker: ready[beat] as number, rssBytes: 100 * 1024 * 1024 });
   };
   const fireDue = () => {
     for (let top = timers.peek(); top !== undefined && top.at <= now; top = timers.peek()) {
@@ -82,7 +103,11 @@ function run(workers: number, events: number): Result {
 
   send({ type: 'config-applied', groups: { web: spec(workers) } });
   const cycle = () => {
-    if (ready.length > workers / 2) crash();
+    if (ready.length > workers / 2) {
+      heartbeat();
+      crash();
+    }
+    exitStopped();
     now += 1;
     fireDue();
   };

@@ -76,6 +76,7 @@ export function drain(ctx: Ctx, g: GroupState, w: WorkerRecord, reason: StopReas
   unplace(g, w);
   w.place = 'draining';
   cancelTimer(ctx, { kind: 'ready-timeout', worker: w.id });
+  cancelTimer(ctx, { kind: 'heartbeat', worker: w.id });
   ctx.out.push({ type: 'drain', worker: w.id, reason });
   setTimer(ctx, { kind: 'kill-deadline', worker: w.id }, ctx.now + g.spec.shutdown.timeoutMs);
 }
@@ -83,17 +84,23 @@ export function drain(ctx: Ctx, g: GroupState, w: WorkerRecord, reason: StopReas
 /** SIGKILL now. The worker keeps its place until its exit arrives; `intent` tells that exit apart from a crash. */
 export function kill(ctx: Ctx, g: GroupState, w: WorkerRecord, reason: StopReason): void {
   if (w.intent === null) w.intent = reason;
+  cancelTimer(ctx, { kind: 'heartbeat', worker: w.id });
   markUnavailable(g, w);
   ctx.out.push({ type: 'kill', worker: w.id, signal: 'SIGKILL', reason });
 }
 
-/** The worker exited: drop every trace of it and its timers. */
+/**
+ * The worker exited: drop every trace of it and its timers. Only timers it can still have are looked up (a ready
+ * worker's ready timeout was cancelled, only a draining one has a kill deadline, only a watched one a heartbeat):
+ * an exit is the hottest event, and each lookup builds a key.
+ */
 export function forget(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
   unplace(g, w);
   g.members.delete(w.id);
   ctx.state.workers.delete(w.id);
-  cancelTimer(ctx, { kind: 'ready-timeout', worker: w.id });
-  cancelTimer(ctx, { kind: 'kill-deadline', worker: w.id });
+  if (w.readyAt === null) cancelTimer(ctx, { kind: 'ready-timeout', worker: w.id });
+  if (w.place === 'draining') cancelTimer(ctx, { kind: 'kill-deadline', worker: w.id });
+  if (w.beatAt !== null) cancelTimer(ctx, { kind: 'heartbeat', worker: w.id });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { clearFailure } from './crash-loop.ts';
+import { healthChanged } from './health.ts';
 import { log } from './log.ts';
 import { drain, regroup } from './membership.ts';
 import { dropGroupRoll, requestRollout } from './rollout.ts';
@@ -33,7 +34,9 @@ export function observeConfig(
     }
     const changed = !sameSpec(g.spec, spec);
     const revised = spec.revision !== g.spec.revision;
+    const health = !sameSpec(g.spec.health, spec.health);
     g.spec = spec;
+    if (health) healthChanged(ctx, g);
     if (g.scaled !== null) {
       log(ctx, 'info', 'scale override ended', {
         group: name,
@@ -105,6 +108,6 @@ function revive(ctx: Ctx, g: GroupState): void {
   log(ctx, 'info', 'group added', { group: g.name, count: g.desired, revision: g.revision });
 }
 
-function sameSpec(a: GroupSpec, b: GroupSpec): boolean {
+function sameSpec<T>(a: T, b: T): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }

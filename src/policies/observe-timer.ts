@@ -1,3 +1,4 @@
+import { heartbeatDue } from './health.ts';
 import { log } from './log.ts';
 import { kill } from './membership.ts';
 import { abortGroupRoll } from './rollout.ts';
@@ -42,6 +43,12 @@ export function observeTimer(ctx: Ctx, key: string): void {
       if (w === undefined || g === undefined || w.place !== 'draining') return;
       log(ctx, 'warn', 'drain deadline passed', { group: g.name, index: w.index, worker: w.id });
       kill(ctx, g, w, 'kill-deadline');
+      return;
+    }
+    case 'heartbeat': {
+      const w = ctx.state.workers.get(timer.worker);
+      const g = w === undefined ? undefined : ctx.state.groups.get(w.group);
+      if (w !== undefined && g !== undefined) heartbeatDue(ctx, g, w);
       return;
     }
     case 'reload-deadline': {

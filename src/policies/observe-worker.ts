@@ -1,5 +1,6 @@
+import { observeAlive, observeHeartbeat } from './health.ts';
 import { log } from './log.ts';
-import { demote, forget, kill, markReady } from './membership.ts';
+import { forget, markReady } from './membership.ts';
 import { completeSlot, isFailure, scheduleRestart, shouldRestart } from './restart.ts';
 import { abortGroupRoll, rollProgressed } from './rollout.ts';
 import type { Ctx, GroupState, WorkerRecord } from './state.ts';
@@ -20,8 +21,7 @@ type WorkerEvent = Extract<
       | 'worker-listening'
       | 'worker-ready'
       | 'worker-exited'
-      | 'heartbeat-missed'
-      | 'memory-over-limit';
+      | 'worker-heartbeat';
   }
 >;
 
@@ -37,6 +37,7 @@ export function observeWorker(ctx: Ctx, event: WorkerEvent): void {
       return; // a process, not yet a server: readiness is 'listening' or 'ready'
     case 'worker-listening':
     case 'worker-ready': {
+      observeAlive(ctx, g, w);
       const wanted = g.spec.ready.on === 'listening' ? 'worker-listening' : 'worker-ready';
       if (event.type !== wanted || w.ready || w.place === 'draining' || w.intent !== null) return;
       markReady(ctx, g, w);
@@ -47,23 +48,8 @@ export function observeWorker(ctx: Ctx, event: WorkerEvent): void {
     case 'worker-exited':
       onExit(ctx, g, w, event.code, event.signal, event.stderr ?? null);
       return;
-    case 'heartbeat-missed':
-      if (w.place === 'draining' || w.intent !== null) return;
-      log(ctx, 'warn', 'heartbeat missed', { group: g.name, index: w.index, worker: w.id });
-      kill(ctx, g, w, 'heartbeat');
-      ctx.dirty.add(g);
-      return;
-    case 'memory-over-limit':
-      if (w.place !== 'current' || w.intent !== null || ctx.state.shutdown !== null) return;
-      w.replace = true;
-      demote(g, w, 'memory');
-      log(ctx, 'warn', 'memory over limit', {
-        group: g.name,
-        index: w.index,
-        worker: w.id,
-        rssBytes: event.rssBytes,
-      });
-      ctx.dirty.add(g);
+    case 'worker-heartbeat':
+      observeHeartbeat(ctx, g, w, event.rssBytes);
       return;
   }
 }

@@ -78,6 +78,7 @@ function fork(ctx: Ctx, g: GroupState, index: number): void {
     intent: null,
     oldReason: 'reload',
     replace: false,
+    beatAt: null,
   };
   state.workers.set(w.id, w);
   g.members.add(w.id);

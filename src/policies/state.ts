@@ -51,6 +51,8 @@ export interface WorkerRecord {
   oldReason: StopReason;
   /** Marked for replacement (memory): never current again, whatever its generation. */
   replace: boolean;
+  /** Its last sign of life (listening, ready or a heartbeat); null until the first, when watching begins. */
+  beatAt: number | null;
 }
 
 /** A position 0..desired-1 of a group: ORCHESTRATOR_WORKER_INDEX, stable across restarts of that slot. */

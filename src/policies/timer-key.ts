@@ -3,7 +3,7 @@ import type { Timer } from './types.ts';
 /**
  * The stable id of a timer, used in `set-timer`, `cancel-timer` and `timer-fired`.
  * The only free-form part (a group name, which may contain ':') always comes last, so keys never collide:
- * `respawn:3:web`, `ready-timeout:17`, `kill-deadline:17`, `reload-deadline:web`.
+ * `respawn:3:web`, `ready-timeout:17`, `kill-deadline:17`, `reload-deadline:web`, `heartbeat:17`.
  */
 export function timerKey(timer: Timer): string {
   switch (timer.kind) {
@@ -15,5 +15,7 @@ export function timerKey(timer: Timer): string {
       return `kill-deadline:${timer.worker}`;
     case 'reload-deadline':
       return `reload-deadline:${timer.group}`;
+    case 'heartbeat':
+      return `heartbeat:${timer.worker}`;
   }
 }

@@ -49,6 +49,8 @@ export interface GroupSpec {
     readonly timeoutMs: number;
   };
   readonly shutdown: { readonly timeoutMs: number };
+  /** 0 turns a check off. Changes apply at once, to running workers too. */
+  readonly health: { readonly heartbeatTimeoutMs: number; readonly maxMemoryMb: number };
 }
 
 /** Timers are data: the engine names what it waits for, the primary only counts down. */
@@ -56,7 +58,9 @@ export type Timer =
   | { readonly kind: 'respawn'; readonly group: string; readonly index: number }
   | { readonly kind: 'ready-timeout'; readonly worker: WorkerId }
   | { readonly kind: 'kill-deadline'; readonly worker: WorkerId }
-  | { readonly kind: 'reload-deadline'; readonly group: string };
+  | { readonly kind: 'reload-deadline'; readonly group: string }
+  /** Due `heartbeatTimeoutMs` after the worker's last sign of life; when it fires early (a beat came since) it is set again. */
+  | { readonly kind: 'heartbeat'; readonly worker: WorkerId };
 
 /** Why a worker is being replaced or stopped; recorded on the worker before any action is emitted. */
 export type StopReason =
@@ -106,8 +110,8 @@ export type EngineEvent =
   /** Sets counts until the next `config-applied`. */
   | { readonly type: 'scale-requested'; readonly counts: Readonly<Record<string, number>> }
   | { readonly type: 'shutdown-requested' }
-  | { readonly type: 'heartbeat-missed'; readonly worker: WorkerId }
-  | { readonly type: 'memory-over-limit'; readonly worker: WorkerId; readonly rssBytes: number };
+  /** The worker runtime's periodic sign of life, with its resident memory: the engine decides what it means. */
+  | { readonly type: 'worker-heartbeat'; readonly worker: WorkerId; readonly rssBytes: number };
 
 export type Outcome =
   | { readonly kind: 'group-ready'; readonly group: string }

@@ -2,7 +2,6 @@ import { resolveCount } from '../config/count.ts';
 import { groupRevision } from '../config/diff.ts';
 import type { ClusterConfig, GroupConfig } from '../config/schema.ts';
 import type { GroupSpec } from '../policies/types.ts';
-import type { HealthLimits } from './health-watch.ts';
 import type { Scheduling } from './hosts/types.ts';
 
 /** How to start a worker of one group at one revision. */
@@ -32,7 +31,6 @@ const REVISIONS_KEPT = 4;
  */
 export class LaunchTable {
   readonly #launches = new Map<string, Map<string, Launch>>();
-  readonly #health = new Map<string, HealthLimits>();
   readonly #drain = new Map<string, DrainSettings>();
 
   /** Records the config's launch settings and returns the engine's view of each group. */
@@ -41,26 +39,17 @@ export class LaunchTable {
     for (const [name, group] of Object.entries(config.groups)) {
       const revision = groupRevision(group);
       this.#remember(name, revision, group);
-      this.#health.set(name, group.health);
       this.#drain.set(name, {
         timeoutMs: group.shutdown.timeoutMs,
         spreadMs: group.shutdown.longLived.spreadMs,
       });
       specs[name] = toGroupSpec(group, revision);
     }
-    for (const name of this.#health.keys()) {
-      // A removed group's workers are draining right now: they keep their deadline, not their health checks.
-      if (!Object.hasOwn(config.groups, name)) this.#health.delete(name);
-    }
     return specs;
   }
 
   get(group: string, revision: string): Launch | undefined {
     return this.#launches.get(group)?.get(revision);
-  }
-
-  health(group: string): HealthLimits | undefined {
-    return this.#health.get(group);
   }
 
   /** The group's `shutdown` settings a draining worker budgets with (the engine kills it after `timeoutMs`). */
@@ -99,5 +88,6 @@ export function toGroupSpec(group: GroupConfig, revision: string): GroupSpec {
     restart: group.restart,
     reload: group.reload,
     shutdown: group.shutdown,
+    health: group.health,
   };
 }

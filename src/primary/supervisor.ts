@@ -10,7 +10,6 @@ import {
   type WorkerMessage,
 } from '../worker/protocol.ts';
 import { monotonicNow } from './clock.ts';
-import { createHealthWatch } from './health-watch.ts';
 import { createHostPool } from './host-pool.ts';
 import type { HostEvent } from './hosts/types.ts';
 import { LaunchTable } from './launch-table.ts';
@@ -96,13 +95,6 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
 
   const timers = createTimers(now, (key) => dispatch({ type: 'timer-fired', key }));
   const hosts = createHostPool(preload, (event) => onHostEvent(event));
-  const health = createHealthWatch({
-    now,
-    registry,
-    limits: (group) => launches.health(group),
-    missed: (worker) => dispatch({ type: 'heartbeat-missed', worker }),
-    overMemory: (worker, rssBytes) => dispatch({ type: 'memory-over-limit', worker, rssBytes }),
-  });
 
   const execute = (action: EngineAction): void => {
     switch (action.type) {
@@ -173,15 +165,14 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         dispatch({ type: 'worker-online', worker: event.worker });
         return;
       case 'listening':
-        health.arm(event.worker);
         dispatch({ type: 'worker-listening', worker: event.worker });
         return;
       case 'message':
-        if (event.message.orchestrator === 'ready') {
-          health.arm(event.worker);
-          dispatch({ type: 'worker-ready', worker: event.worker });
+        if (event.message.orchestrator === 'ready') dispatch({ type: 'worker-ready', worker: event.worker });
+        if (event.message.orchestrator === 'heartbeat') {
+          entry.rss = event.message.rss;
+          dispatch({ type: 'worker-heartbeat', worker: event.worker, rssBytes: event.message.rss });
         }
-        if (event.message.orchestrator === 'heartbeat') health.beat(event.worker, event.message.rss);
         if (event.message.orchestrator === 'drain-progress')
           drainProgress(event.worker, entry, event.message.longLived);
         // Sent after node:cluster has processed the worker's server close (same channel, in order): see
@@ -270,11 +261,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     },
     rss: (worker) => {
       const entry = registry.get(worker);
-      return entry && entry.lastBeatAt !== null && entry.rss > 0 ? entry.rss : null;
+      return entry && entry.rss > 0 ? entry.rss : null;
     },
     longLived: (worker) => registry.get(worker)?.longLived ?? null,
     async close() {
-      health.stop();
       timers.cancelAll();
       await hosts.close();
     },

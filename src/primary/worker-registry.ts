@@ -8,11 +8,7 @@ export interface WorkerEntry {
   readonly group: string;
   readonly index: number;
   pid: number | null;
-  /** Engine-clock time of the last heartbeat (or of the moment watching began); null until then. */
-  lastBeatAt: number | null;
-  /** Set once a missed heartbeat or the memory limit has been reported, so each is reported once. */
-  beatMissed: boolean;
-  overMemory: boolean;
+  /** Resident memory from its last heartbeat, in bytes (0 until the first); shown in status. */
   rss: number;
   /** Long-lived connections the worker still holds while draining (its last `drain-progress`); null before. */
   longLived: number | null;
@@ -29,9 +25,6 @@ export class WorkerRegistry {
     const entry: WorkerEntry = {
       ...init,
       pid: null,
-      lastBeatAt: null,
-      beatMissed: false,
-      overMemory: false,
       rss: 0,
       longLived: null,
       output: [],

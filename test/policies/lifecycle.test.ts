@@ -15,8 +15,11 @@ describe('worker lifecycle', () => {
       '0 set ready-timeout:2 @30000',
       '0 fork w3 web[2] g1',
       '0 set ready-timeout:3 @30000',
+      '50 set heartbeat:1 @10050',
       '50 cancel ready-timeout:1',
+      '50 set heartbeat:2 @10050',
       '50 cancel ready-timeout:2',
+      '50 set heartbeat:3 @10050',
       '50 cancel ready-timeout:3',
       '50 report group-ready web',
     ]);
@@ -53,17 +56,15 @@ describe('worker lifecycle', () => {
     ]);
   });
 
-  it('kills a worker whose heartbeat is missed and respawns its slot after the backoff', () => {
-    const sim = new Simulator();
+  it('kills a worker whose heartbeats stop, heartbeatTimeoutMs after the last one, and respawns its slot', () => {
+    // w2 beats at 1000 and 2000, then its event loop blocks
+    const sim = new Simulator(1, (fork) => (fork.worker === 2 ? { silentAfterMs: 2500 } : {}));
     sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });
-    sim.advance(500);
-    sim.send({ type: 'heartbeat-missed', worker: 2 });
-    sim.send({ type: 'heartbeat-missed', worker: 2 });
-    sim.advance(500);
+    sim.advance(13_000);
     expect(sim.lines().slice(2)).to.deep.equal([
       '50 report group-ready web',
-      '500 kill w2 SIGKILL heartbeat',
-      '600 fork w3 web[1] g1',
+      '12000 kill w2 SIGKILL heartbeat',
+      '12100 fork w3 web[1] g1',
     ]);
     expect(describeGroups(sim.state)[0]?.workers.map((w) => [w.id, w.restarts])).to.deep.equal([
       [1, 0],
@@ -72,13 +73,17 @@ describe('worker lifecycle', () => {
   });
 
   it('replaces a worker over its memory limit gracefully: the new one is ready before the old one drains', () => {
-    const sim = new Simulator();
-    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });
-    sim.advance(100);
-    sim.send({ type: 'memory-over-limit', worker: 1, rssBytes: 600e6 });
-    sim.send({ type: 'memory-over-limit', worker: 1, rssBytes: 610e6 });
-    sim.advance(500);
-    expect(sim.lines().slice(3)).to.deep.equal(['100 fork w3 web[0] g1', '150 drain w1 memory']);
+    const MB = 1024 * 1024;
+    const sim = new Simulator(1, (fork) => ({
+      beatEveryMs: 100,
+      rssBytes: (since) => (fork.worker === 1 && since >= 300 ? 600 * MB : 100 * MB),
+    }));
+    sim.send({
+      type: 'config-applied',
+      groups: { web: groupSpec({ count: 2, health: { maxMemoryMb: 512 } }) },
+    });
+    sim.advance(1000);
+    expect(sim.lines().slice(3)).to.deep.equal(['300 fork w3 web[0] g1', '350 drain w1 memory']);
     expect(describeGroups(sim.state)[0]?.workers.map((w) => [w.id, w.index, w.state])).to.deep.equal([
       [3, 0, 'ready'],
       [2, 1, 'ready'],
@@ -87,10 +92,14 @@ describe('worker lifecycle', () => {
 
   it('with maxSurge 0, a memory replacement drains first, then forks', () => {
     const sim = new Simulator();
-    const spec = groupSpec({ count: 2, reload: { maxSurge: 0, maxUnavailable: 1 } });
+    const spec = groupSpec({
+      count: 2,
+      reload: { maxSurge: 0, maxUnavailable: 1 },
+      health: { maxMemoryMb: 512 },
+    });
     sim.send({ type: 'config-applied', groups: { web: spec } });
     sim.advance(100);
-    sim.send({ type: 'memory-over-limit', worker: 2, rssBytes: 600e6 });
+    sim.send({ type: 'worker-heartbeat', worker: 2, rssBytes: 600 * 1024 * 1024 });
     sim.advance(500);
     expect(sim.lines().slice(3)).to.deep.equal(['100 drain w2 memory', '100 fork w3 web[1] g1']);
   });
@@ -178,9 +187,10 @@ describe('worker lifecycle', () => {
     );
     sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });
     sim.advance(50);
-    expect(sim.pendingTimers()).to.deep.equal(['respawn:1:web']);
+    // w1 serves (its heartbeat deadline is pending); w2's slot waits in backoff
+    expect(sim.pendingTimers()).to.deep.equal(['heartbeat:1', 'respawn:1:web']);
     sim.send({ type: 'scale-requested', counts: { web: 1 } });
-    expect(sim.pendingTimers()).to.deep.equal([]);
+    expect(sim.pendingTimers()).to.deep.equal(['heartbeat:1']);
     sim.advance(1000);
     expect(sim.lines(['fork'])).to.deep.equal(['0 fork w1 web[0] g1', '0 fork w2 web[1] g1']);
   });
@@ -209,8 +219,8 @@ describe('worker lifecycle', () => {
       { type: 'worker-exited', worker: 99, code: 1, signal: null },
       { type: 'worker-listening', worker: 1 },
       { type: 'timer-fired', key: 'respawn:0:nope' },
-      { type: 'heartbeat-missed', worker: 5 },
-      { type: 'memory-over-limit', worker: 5, rssBytes: 1 },
+      { type: 'worker-heartbeat', worker: 5, rssBytes: 1e12 },
+      { type: 'timer-fired', key: 'heartbeat:5' },
       { type: 'scale-requested', counts: { nope: 3 } },
     ] as const;
     for (const event of nonsense) {

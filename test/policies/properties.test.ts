@@ -29,6 +29,8 @@ const specArb = fc
     maxUnavailable: fc.integer({ min: 0, max: 2 }),
     order: fc.integer({ min: 0, max: 2 }),
     backoff: fc.constantFrom(...backoffs),
+    heartbeatTimeoutMs: fc.constantFrom(0, 500, 2000),
+    maxMemoryMb: fc.constantFrom(0, 100),
   })
   .map(
     (r): GroupSpec =>
@@ -46,6 +48,7 @@ const specArb = fc
           timeoutMs: 5000,
         },
         shutdown: { timeoutMs: 3000 },
+        health: { heartbeatTimeoutMs: r.heartbeatTimeoutMs, maxMemoryMb: r.maxMemoryMb },
       }),
   );
 
@@ -201,9 +204,9 @@ class World {
       case 'config':
         return { type: 'config-applied', groups: command.groups };
       case 'heartbeat':
-        return { type: 'heartbeat-missed', worker };
+        return { type: 'worker-heartbeat', worker, rssBytes: 50e6 };
       case 'memory':
-        return { type: 'memory-over-limit', worker, rssBytes: 1e9 };
+        return { type: 'worker-heartbeat', worker, rssBytes: 1e9 };
       case 'shutdown':
         return { type: 'shutdown-requested' };
       case 'unknown':
@@ -370,7 +373,11 @@ describe('engine properties', () => {
               drainMs: drainDelays[i % drainDelays.length] as number,
             };
           });
-          const spec = groupSpec({ count, reload: { maxSurge: surge, maxUnavailable, timeoutMs: 600_000 } });
+          const spec = groupSpec({
+            count,
+            reload: { maxSurge: surge, maxUnavailable, timeoutMs: 600_000 },
+            health: { maxMemoryMb: 100 },
+          });
           sim.send({ type: 'config-applied', groups: { web: spec } });
           sim.advance(1000);
           const ready = new Set(sim.liveWorkers().map((f) => f.worker));
@@ -395,7 +402,7 @@ describe('engine properties', () => {
               const candidates = sim.liveWorkers().filter((f) => !stopped.has(f.worker));
               const target = candidates[command.pick % Math.max(1, candidates.length)];
               if (target !== undefined)
-                sim.send({ type: 'memory-over-limit', worker: target.worker, rssBytes: 1e9 });
+                sim.send({ type: 'worker-heartbeat', worker: target.worker, rssBytes: 1e9 });
             }
           }
           sim.advance(600_000);

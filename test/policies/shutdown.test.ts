@@ -45,6 +45,7 @@ describe('shutdown', () => {
       '10 cancel ready-timeout:2',
       '50 cancel ready-timeout:1',
       '50 cancel respawn:1:web',
+      '50 cancel heartbeat:1',
       '50 drain w1 shutdown',
       '60 cancel kill-deadline:1',
       '60 report shutdown-complete',

@@ -25,6 +25,12 @@ export interface Script {
   readonly stderr?: string;
   /** Exits with code 0 this many ms after a drain (null: ignores drains). Default 10. */
   readonly drainMs?: number | null;
+  /** Sends a heartbeat every this many ms from its fork, as the worker runtime does (null: never). Default 1000. */
+  readonly beatEveryMs?: number | null;
+  /** Stops beating this many ms after its fork (its event loop blocks). Default: never. */
+  readonly silentAfterMs?: number;
+  /** RSS its heartbeats report, in bytes, given the time since its fork. Default 50 MB. */
+  readonly rssBytes?: (sinceForkMs: number) => number;
 }
 
 export type Behaviour = (fork: ForkAction, sim: Simulator) => Script;
@@ -163,6 +169,18 @@ export class Simulator {
       const via = script.readyVia ?? 'worker-listening';
       this.#schedule(this.now + readyAfter, () => this.#ifAlive(id, { type: via, worker: id }));
     }
+    const beatEvery = script.beatEveryMs === undefined ? 1000 : script.beatEveryMs;
+    if (beatEvery !== null && beatEvery > 0) {
+      const forkedAt = this.now;
+      const beat = () => {
+        const since = this.now - forkedAt;
+        if (this.#processes.get(id)?.alive !== true) return;
+        if (script.silentAfterMs !== undefined && since >= script.silentAfterMs) return;
+        this.send({ type: 'worker-heartbeat', worker: id, rssBytes: script.rssBytes?.(since) ?? 50e6 });
+        this.#schedule(this.now + beatEvery, beat);
+      };
+      this.#schedule(this.now + beatEvery, beat);
+    }
     if (script.exitAfterMs !== undefined) {
       const code = script.exitCode === undefined ? 1 : script.exitCode;
       const signal = script.exitSignal ?? null;
@@ -232,5 +250,6 @@ export function groupSpec(overrides: SpecOverrides = {}): GroupSpec {
     restart: { when: 'always', maxRestarts: 10, windowMs: 60_000, resetAfterMs: 60_000, ...rest.restart },
     reload: { order: 0, maxSurge: 1, maxUnavailable: 0, timeoutMs: 120_000, ...rest.reload },
     shutdown: { timeoutMs: 10_000, ...rest.shutdown },
+    health: { heartbeatTimeoutMs: 10_000, maxMemoryMb: 0, ...rest.health },
   };
 }
