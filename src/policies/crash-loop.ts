@@ -1,7 +1,6 @@
 import { log, report } from './log.ts';
-import { offerSlot } from './slots.ts';
+import { endAllBackoff } from './slots.ts';
 import type { Ctx, GroupState } from './state.ts';
-import { cancelTimer } from './timers.ts';
 
 /**
  * The crash-loop guard. The group gives up when either
@@ -43,14 +42,7 @@ export function restartLimitExceeded(g: GroupState, inWindow: number, failedStar
 export function failGroup(ctx: Ctx, g: GroupState, reason: string, announce: boolean): void {
   g.status = 'failed';
   g.recovering = false;
-  for (const index of g.backoff) {
-    cancelTimer(ctx, { kind: 'respawn', group: g.name, index });
-    const slot = g.slots[index];
-    if (slot !== undefined) slot.backoff = null;
-  }
-  const indexes = [...g.backoff];
-  g.backoff.clear();
-  for (const index of indexes) offerSlot(g, index);
+  endAllBackoff(ctx, g);
   if (!announce) return;
   log(ctx, 'error', 'group failed', {
     group: g.name,
@@ -66,7 +58,12 @@ export function clearFailure(g: GroupState): void {
   if (g.status !== 'failed') return;
   g.status = 'active';
   g.recovering = true;
+  resetRestartWindow(g);
+  for (const slot of g.slots) slot.attempt = 0;
+}
+
+/** Forgets every restart counted in the window (another chance: a cleared failure, a revived group). */
+export function resetRestartWindow(g: GroupState): void {
   g.restartTimes = [];
   g.restartHead = 0;
-  for (const slot of g.slots) slot.attempt = 0;
 }

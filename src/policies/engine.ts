@@ -3,6 +3,7 @@ import { observeTimer } from './observe-timer.ts';
 import { observeWorker } from './observe-worker.ts';
 import { createRng } from './random.ts';
 import { reconcile } from './reconcile.ts';
+import { armResync } from './resync.ts';
 import { advanceRollout, requestRollout } from './rollout.ts';
 import { observeShutdown, progressShutdown } from './shutdown.ts';
 import type { Ctx, EngineState } from './state.ts';
@@ -50,6 +51,7 @@ export function step(
     if (ctx.dirty.size === 0) break;
   }
   progressShutdown(ctx);
+  armResync(ctx);
   return { state, actions: ctx.out };
 }
 

@@ -16,6 +16,11 @@ export class Heap<T> {
     return this.#items.length;
   }
 
+  /** Every entry, in no particular order (stale ones included): for checks, O(n). */
+  values(): readonly T[] {
+    return this.#items;
+  }
+
   peek(): T | undefined {
     return this.#items[0];
   }

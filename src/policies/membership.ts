@@ -1,4 +1,4 @@
-import { offerSlot, reofferAll } from './slots.ts';
+import { endBackoff, offerSlot, reofferAll, reopenSlot } from './slots.ts';
 import { type Ctx, type GroupState, newOldReadyHeap, type WorkerRecord } from './state.ts';
 import { cancelTimer, setTimer } from './timers.ts';
 import type { StopReason } from './types.ts';
@@ -81,6 +81,15 @@ export function drain(ctx: Ctx, g: GroupState, w: WorkerRecord, reason: StopReas
   setTimer(ctx, { kind: 'kill-deadline', worker: w.id }, ctx.now + g.spec.shutdown.timeoutMs);
 }
 
+/** Drains every worker of the group that is not draining yet (removal, shutdown). */
+export function drainAll(ctx: Ctx, g: GroupState, reason: StopReason): void {
+  if (g.current.size === 0 && g.old.size === 0) return;
+  for (const id of [...g.current, ...g.old]) {
+    const w = ctx.state.workers.get(id);
+    if (w !== undefined) drain(ctx, g, w, reason);
+  }
+}
+
 /** SIGKILL now. The worker keeps its place until its exit arrives; `intent` tells that exit apart from a crash. */
 export function kill(ctx: Ctx, g: GroupState, w: WorkerRecord, reason: StopReason): void {
   if (w.intent === null) w.intent = reason;
@@ -123,15 +132,8 @@ export function regroup(ctx: Ctx, g: GroupState, demotedReason: StopReason): voi
     if (w === undefined || w.place === 'draining') continue;
     const slot = g.slots[w.index];
     if (w.generation === g.generation && !w.replace && w.index < g.desired && slot?.holder === null) {
-      if (slot.backoff !== null) {
-        cancelTimer(ctx, { kind: 'respawn', group: g.name, index: w.index });
-        slot.backoff = null;
-        g.backoff.delete(w.index);
-      }
-      if (slot.completed !== null) {
-        slot.completed = null;
-        g.completed.delete(w.index);
-      }
+      endBackoff(ctx, g, w.index);
+      reopenSlot(g, w.index);
       placeCurrent(g, w);
     } else {
       if (wasCurrent.has(id)) w.oldReason = demotedReason;

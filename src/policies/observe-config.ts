@@ -1,10 +1,10 @@
-import { clearFailure } from './crash-loop.ts';
+import { clearFailure, resetRestartWindow } from './crash-loop.ts';
 import { healthChanged } from './health.ts';
 import { log } from './log.ts';
-import { drain, regroup } from './membership.ts';
+import { drainAll, regroup } from './membership.ts';
 import { dropGroupRoll, requestRollout } from './rollout.ts';
+import { endAllBackoff, reopenAllSlots } from './slots.ts';
 import { type Ctx, type GroupState, newGroup, sanitizeCount } from './state.ts';
-import { cancelTimer } from './timers.ts';
 import type { GroupSpec } from './types.ts';
 
 /**
@@ -81,17 +81,9 @@ function remove(ctx: Ctx, g: GroupState): void {
   g.status = 'removing';
   g.recovering = false;
   dropGroupRoll(ctx, g, 'removed');
-  for (const index of g.backoff) cancelTimer(ctx, { kind: 'respawn', group: g.name, index });
-  g.backoff.clear();
-  g.completed.clear();
-  for (const slot of g.slots) {
-    slot.backoff = null;
-    slot.completed = null;
-  }
-  for (const id of [...g.current, ...g.old]) {
-    const w = ctx.state.workers.get(id);
-    if (w !== undefined) drain(ctx, g, w, 'removed');
-  }
+  endAllBackoff(ctx, g);
+  reopenAllSlots(g);
+  drainAll(ctx, g, 'removed');
   log(ctx, 'info', 'group removing', { group: g.name, workers: g.members.size });
   ctx.dirty.add(g);
 }
@@ -102,8 +94,7 @@ function revive(ctx: Ctx, g: GroupState): void {
   g.lastGeneration++;
   g.generation = g.lastGeneration;
   g.revision = g.spec.revision;
-  g.restartTimes = [];
-  g.restartHead = 0;
+  resetRestartWindow(g);
   regroup(ctx, g, 'reload');
   log(ctx, 'info', 'group added', { group: g.name, count: g.desired, revision: g.revision });
 }

@@ -1,8 +1,9 @@
 import { heartbeatDue } from './health.ts';
 import { log } from './log.ts';
 import { kill } from './membership.ts';
+import { armResync, resync } from './resync.ts';
 import { abortGroupRoll } from './rollout.ts';
-import { offerSlot } from './slots.ts';
+import { endBackoff } from './slots.ts';
 import type { Ctx } from './state.ts';
 
 /** A timer the engine set has fired. Keys it is not waiting for (cancelled, already fired, made up) are ignored. */
@@ -14,11 +15,8 @@ export function observeTimer(ctx: Ctx, key: string): void {
   switch (timer.kind) {
     case 'respawn': {
       const g = ctx.state.groups.get(timer.group);
-      const slot = g?.slots[timer.index];
-      if (g === undefined || slot === undefined || slot.backoff === null) return;
-      slot.backoff = null;
-      g.backoff.delete(timer.index);
-      offerSlot(g, timer.index);
+      if (g === undefined || g.slots[timer.index]?.backoff == null) return;
+      endBackoff(ctx, g, timer.index);
       ctx.dirty.add(g);
       return;
     }
@@ -49,6 +47,17 @@ export function observeTimer(ctx: Ctx, key: string): void {
       const w = ctx.state.workers.get(timer.worker);
       const g = w === undefined ? undefined : ctx.state.groups.get(w.group);
       if (w !== undefined && g !== undefined) heartbeatDue(ctx, g, w);
+      return;
+    }
+    case 'reconcile': {
+      const lost = resync(ctx);
+      if (lost.length > 0) log(ctx, 'warn', 'lost timers fired late', { count: lost.length });
+      for (const key of lost) {
+        if (!ctx.state.timers.has(key)) continue; // an earlier one cancelled it
+        ctx.out.push({ type: 'cancel-timer', key }); // the primary forgets it too: its late firing would be stale
+        observeTimer(ctx, key);
+      }
+      armResync(ctx);
       return;
     }
     case 'reload-deadline': {

@@ -1,7 +1,7 @@
 import { observeAlive, observeHeartbeat } from './health.ts';
 import { log } from './log.ts';
 import { forget, markReady } from './membership.ts';
-import { completeSlot, isFailure, scheduleRestart, shouldRestart } from './restart.ts';
+import { isFailure, leaveSlotEmpty, scheduleRestart, shouldRestart } from './restart.ts';
 import { abortGroupRoll, rollProgressed } from './rollout.ts';
 import type { Ctx, GroupState, WorkerRecord } from './state.ts';
 import type { EngineEvent, WorkerId } from './types.ts';
@@ -89,7 +89,7 @@ function onExit(
   }
   if (g.status === 'failed') return;
   if (shouldRestart(g.spec, failure)) scheduleRestart(ctx, g, w);
-  else completeSlot(ctx, g, w);
+  else leaveSlotEmpty(ctx, g, w);
 }
 
 function lookup(ctx: Ctx, id: WorkerId): [GroupState, WorkerRecord] | undefined {

@@ -1,18 +1,17 @@
 import { log, report } from './log.ts';
-import { drain, placeCurrent } from './membership.ts';
-import { offerSlot, takeFreeSlot } from './slots.ts';
+import { drain, drainAll, placeCurrent } from './membership.ts';
+import { addSlot, dropLastSlot, takeFreeSlot } from './slots.ts';
 import {
   atStrength,
   type Ctx,
   type GroupState,
   liveCount,
-  newSlot,
   nonNegative,
   readyCount,
   type Slot,
   type WorkerRecord,
 } from './state.ts';
-import { cancelTimer, setTimer } from './timers.ts';
+import { setTimer } from './timers.ts';
 
 /**
  * Derives a group's actions from desired vs observed state (level-triggered, like Kubernetes' deployment
@@ -27,7 +26,7 @@ import { cancelTimer, setTimer } from './timers.ts';
 export function reconcile(ctx: Ctx, g: GroupState): void {
   if (ctx.state.shutdown !== null || g.removed) return;
   if (g.status === 'removing') {
-    drainEverything(ctx, g);
+    drainAll(ctx, g, 'removed');
     forgetIfEmpty(ctx, g);
     return;
   }
@@ -101,23 +100,14 @@ function fork(ctx: Ctx, g: GroupState, index: number): void {
  */
 function resizeSlots(ctx: Ctx, g: GroupState): void {
   while (g.slots.length > g.desired) {
-    const index = g.slots.length - 1;
-    const slot = g.slots[index] as Slot;
+    const slot = g.slots[g.slots.length - 1] as Slot;
     if (slot.holder !== null) {
       const w = ctx.state.workers.get(slot.holder);
       if (w !== undefined) drain(ctx, g, w, 'scale-down');
     }
-    if (slot.backoff !== null) {
-      cancelTimer(ctx, { kind: 'respawn', group: g.name, index });
-      g.backoff.delete(index);
-    }
-    g.completed.delete(index);
-    g.slots.pop();
+    dropLastSlot(ctx, g);
   }
-  while (g.slots.length < g.desired) {
-    g.slots.push(newSlot());
-    offerSlot(g, g.slots.length - 1);
-  }
+  while (g.slots.length < g.desired) addSlot(g);
 }
 
 function takeOldNotReady(ctx: Ctx, g: GroupState): WorkerRecord | undefined {
@@ -135,13 +125,6 @@ function takeOldReady(ctx: Ctx, g: GroupState): WorkerRecord | undefined {
     if (top === undefined) return undefined;
     const w = ctx.state.workers.get(top.id);
     if (w !== undefined && w.place === 'old' && w.ready && w.intent === null) return w;
-  }
-}
-
-function drainEverything(ctx: Ctx, g: GroupState): void {
-  for (const id of [...g.current, ...g.old]) {
-    const w = ctx.state.workers.get(id);
-    if (w !== undefined) drain(ctx, g, w, 'removed');
   }
 }
 

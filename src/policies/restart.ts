@@ -3,8 +3,8 @@ import { failGroup, recordRestart, restartLimitExceeded } from './crash-loop.ts'
 import { describeExit } from './exit-reason.ts';
 import { log } from './log.ts';
 import { nextRandom } from './random.ts';
+import { completeSlot, startBackoff } from './slots.ts';
 import type { Ctx, GroupState, WorkerRecord } from './state.ts';
-import { setTimer } from './timers.ts';
 import type { GroupSpec, StopReason } from './types.ts';
 
 /**
@@ -48,9 +48,7 @@ export function scheduleRestart(ctx: Ctx, g: GroupState, w: WorkerRecord): void 
   const delay = backoffDelay(g.spec.backoff, attempt, nextRandom(ctx.state.rng));
   slot.attempt = attempt + 1;
   slot.restarts++;
-  slot.backoff = { worker: w.id, since: ctx.now, until: ctx.now + delay };
-  g.backoff.add(w.index);
-  setTimer(ctx, { kind: 'respawn', group: g.name, index: w.index }, ctx.now + delay);
+  startBackoff(ctx, g, w.index, w.id, delay);
   log(ctx, 'info', 'restart scheduled', {
     group: g.name,
     index: w.index,
@@ -82,11 +80,10 @@ function logCrashLoop(ctx: Ctx, g: GroupState, delayMs: number): void {
 }
 
 /** The slot's worker exited and is not to be restarted: the slot stays empty until the next reload or config. */
-export function completeSlot(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
+export function leaveSlotEmpty(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
   const slot = g.slots[w.index];
   if (slot === undefined || slot.holder !== null || slot.backoff !== null) return;
-  slot.completed = { worker: w.id, at: ctx.now };
-  g.completed.add(w.index);
+  completeSlot(ctx, g, w.index, w.id);
   log(ctx, 'info', 'worker not restarted', {
     group: g.name,
     index: w.index,

@@ -1,7 +1,7 @@
 import { clearFailure, failGroup } from './crash-loop.ts';
 import { log, report } from './log.ts';
 import { regroup } from './membership.ts';
-import { offerSlot } from './slots.ts';
+import { reopenAllSlots } from './slots.ts';
 import { atStrength, type Ctx, type GroupState, type Rollout, type RolloutGroupStatus } from './state.ts';
 import { cancelTimer, setTimer } from './timers.ts';
 
@@ -150,13 +150,7 @@ function startGroupRoll(ctx: Ctx, g: GroupState, rollout: Rollout): void {
   g.generation = g.lastGeneration;
   g.revision = g.spec.revision;
   clearFailure(g);
-  for (const index of g.completed) {
-    const slot = g.slots[index];
-    if (slot !== undefined) slot.completed = null;
-  }
-  const completed = [...g.completed];
-  g.completed.clear();
-  for (const index of completed) offerSlot(g, index);
+  reopenAllSlots(g);
   regroup(ctx, g, 'reload');
   rollout.groups.set(g.name, 'rolling');
   setTimer(ctx, { kind: 'reload-deadline', group: g.name }, ctx.now + g.spec.reload.timeoutMs);

@@ -1,8 +1,9 @@
 import { log, report } from './log.ts';
-import { drain, kill } from './membership.ts';
+import { drainAll, kill } from './membership.ts';
 import { forgetIfEmpty } from './reconcile.ts';
 import { endRollout } from './rollout.ts';
-import type { Ctx, GroupState } from './state.ts';
+import { endAllBackoff } from './slots.ts';
+import type { Ctx } from './state.ts';
 import { cancelTimer } from './timers.ts';
 
 /**
@@ -19,13 +20,7 @@ export function observeShutdown(ctx: Ctx): void {
     for (const { timer } of [...state.timers.values()]) {
       if (timer.kind !== 'kill-deadline') cancelTimer(ctx, timer);
     }
-    for (const g of state.groups.values()) {
-      for (const index of g.backoff) {
-        const slot = g.slots[index];
-        if (slot !== undefined) slot.backoff = null;
-      }
-      g.backoff.clear();
-    }
+    for (const g of state.groups.values()) endAllBackoff(ctx, g);
     return;
   }
   if (state.shutdown.escalated) return;
@@ -49,19 +44,11 @@ export function progressShutdown(ctx: Ctx): void {
       if (g.members.size > 0 && (highest === undefined || g.spec.reload.order > highest))
         highest = g.spec.reload.order;
     }
-    for (const g of state.groups.values()) if (g.spec.reload.order === highest) drainGroup(ctx, g);
+    for (const g of state.groups.values()) if (g.spec.reload.order === highest) drainAll(ctx, g, 'shutdown');
   }
   if (state.workers.size === 0 && state.timers.size === 0) {
     shutdown.completed = true;
     log(ctx, 'info', 'shutdown complete', {});
     report(ctx, { kind: 'shutdown-complete' });
-  }
-}
-
-function drainGroup(ctx: Ctx, g: GroupState): void {
-  if (g.current.size === 0 && g.old.size === 0) return;
-  for (const id of [...g.current, ...g.old]) {
-    const w = ctx.state.workers.get(id);
-    if (w !== undefined) drain(ctx, g, w, 'shutdown');
   }
 }

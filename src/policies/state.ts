@@ -188,10 +188,6 @@ export function newGroup(name: string, spec: GroupSpec): GroupState {
   };
 }
 
-export function newSlot(): Slot {
-  return { holder: null, backoff: null, completed: null, attempt: 0, restarts: 0, queued: false };
-}
-
 export function newOldReadyHeap(): Heap<{ readonly id: WorkerId; readonly index: number }> {
   return new Heap((a, b) => a.index > b.index || (a.index === b.index && a.id > b.id));
 }

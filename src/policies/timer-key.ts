@@ -17,5 +17,7 @@ export function timerKey(timer: Timer): string {
       return `reload-deadline:${timer.group}`;
     case 'heartbeat':
       return `heartbeat:${timer.worker}`;
+    case 'reconcile':
+      return 'reconcile';
   }
 }

@@ -60,7 +60,9 @@ export type Timer =
   | { readonly kind: 'kill-deadline'; readonly worker: WorkerId }
   | { readonly kind: 'reload-deadline'; readonly group: string }
   /** Due `heartbeatTimeoutMs` after the worker's last sign of life; when it fires early (a beat came since) it is set again. */
-  | { readonly kind: 'heartbeat'; readonly worker: WorkerId };
+  | { readonly kind: 'heartbeat'; readonly worker: WorkerId }
+  /** The periodic resync: every group is reconciled, and timers long overdue (lost) are taken as fired. */
+  | { readonly kind: 'reconcile' };
 
 /** Why a worker is being replaced or stopped; recorded on the worker before any action is emitted. */
 export type StopReason =

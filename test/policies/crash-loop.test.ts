@@ -36,7 +36,7 @@ describe('crash loop', () => {
       '81200 fork w11 web[0] g1',
       '81210 report group-failed web crash-loop',
     ]);
-    expect(sim.pendingTimers()).to.deep.equal([]);
+    expect(sim.pendingTimers()).to.deep.equal(['reconcile']);
     expect(describeGroups(sim.state)[0]?.state).to.equal('failed');
   });
 
@@ -58,7 +58,7 @@ describe('crash loop', () => {
       '81200 fork w11 web[0] g1',
       '81210 report group-failed web crash-loop',
     ]);
-    expect(sim.pendingTimers()).to.deep.equal([]);
+    expect(sim.pendingTimers()).to.deep.equal(['reconcile']);
   });
 
   it('keeps restarting a group that is merely flaky: each worker serves resetAfterMs before it crashes', () => {

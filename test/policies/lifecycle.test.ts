@@ -15,6 +15,7 @@ describe('worker lifecycle', () => {
       '0 set ready-timeout:2 @30000',
       '0 fork w3 web[2] g1',
       '0 set ready-timeout:3 @30000',
+      '0 set reconcile @10000',
       '50 set heartbeat:1 @10050',
       '50 cancel ready-timeout:1',
       '50 set heartbeat:2 @10050',
@@ -187,10 +188,10 @@ describe('worker lifecycle', () => {
     );
     sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 2 }) } });
     sim.advance(50);
-    // w1 serves (its heartbeat deadline is pending); w2's slot waits in backoff
-    expect(sim.pendingTimers()).to.deep.equal(['heartbeat:1', 'respawn:1:web']);
+    // w1 serves (its heartbeat deadline is pending); w2's slot waits in backoff; the resync tick
+    expect(sim.pendingTimers()).to.deep.equal(['heartbeat:1', 'reconcile', 'respawn:1:web']);
     sim.send({ type: 'scale-requested', counts: { web: 1 } });
-    expect(sim.pendingTimers()).to.deep.equal(['heartbeat:1']);
+    expect(sim.pendingTimers()).to.deep.equal(['heartbeat:1', 'reconcile']);
     sim.advance(1000);
     expect(sim.lines(['fork'])).to.deep.equal(['0 fork w1 web[0] g1', '0 fork w2 web[1] g1']);
   });

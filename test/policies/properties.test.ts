@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { createEngine, type EngineState, step } from '../../src/policies/engine.ts';
+import { checkInvariants } from '../../src/policies/invariants.ts';
 import type { BackoffSpec, EngineAction, EngineEvent, GroupSpec } from '../../src/policies/types.ts';
 import { describe as describeGroups, isShutdownComplete } from '../../src/policies/view.ts';
 import { groupSpec, Simulator } from './simulator.ts';
@@ -8,7 +9,8 @@ import { groupSpec, Simulator } from './simulator.ts';
 /**
  * Properties over random event sequences, nonsense included (exits of unknown workers, duplicates, events out of
  * order, timers for cancelled keys). A `World` feeds the engine and keeps its own account of the processes and
- * timers from the actions alone, independently of the engine's state, and checks the rules after every step.
+ * timers from the actions alone, independently of the engine's state, and checks the rules after every step,
+ * and the engine's own invariants (every index agrees with the workers and slots it summarises).
  */
 
 const backoffs: BackoffSpec[] = [
@@ -157,6 +159,7 @@ class World {
     this.#expectEvent(event);
     const { state, actions } = step(this.state, event, this.now);
     this.state = state;
+    expect(checkInvariants(state), `invariants after ${JSON.stringify(event)}`).to.deep.equal([]);
     for (let i = 0; i < actions.length; i++) this.#apply(actions[i] as EngineAction, actions[i + 1]);
     this.#checkSurge();
   }
@@ -321,6 +324,79 @@ const sequenceArb = fc.record({
 });
 
 describe('engine properties', () => {
+  it('converges when events are lost at random: the resync tick heals lost timers and readiness', () => {
+    // Lost: timer firings and the processes' own reports, except exits (nothing but an exit says a process is gone)
+    // and the resync tick itself (with every worker dead, it may be the only event left): the shell must deliver
+    // those. Whatever else was lost, once losses stop the group ends at strength and ready, with no rollout left.
+    const lossy: ReadonlySet<EngineEvent['type']> = new Set([
+      'timer-fired',
+      'worker-forked',
+      'worker-online',
+      'worker-listening',
+      'worker-heartbeat',
+    ]);
+    fc.assert(
+      fc.property(
+        fc.record({
+          seed: fc.integer(),
+          count: fc.integer({ min: 1, max: 4 }),
+          lossPercent: fc.integer({ min: 5, max: 60 }),
+          reloads: fc.array(fc.integer({ min: 0, max: 20_000 }), { maxLength: 3 }),
+          crashes: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), pick: fc.nat() }), {
+            maxLength: 5,
+          }),
+        }),
+        ({ seed, count, lossPercent, reloads, crashes }) => {
+          const sim = new Simulator(seed, () => ({ readyAfterMs: 50, beatEveryMs: 1000 }));
+          let losses = seed >>> 0;
+          let losing = true;
+          sim.drop = (event) => {
+            if (!losing || !lossy.has(event.type)) return false;
+            if (event.type === 'timer-fired' && event.key === 'reconcile') return false;
+            losses = (Math.imul(losses, 1_103_515_245) + 12_345) >>> 0;
+            return losses % 100 < lossPercent;
+          };
+          const spec = groupSpec({
+            count,
+            restart: { maxRestarts: 1_000_000 },
+            reload: { timeoutMs: 5000 },
+            health: { heartbeatTimeoutMs: 3000 },
+          });
+          sim.send({ type: 'config-applied', groups: { web: spec } });
+          const events = [
+            ...reloads.map((at) => ({
+              at,
+              run: () => sim.send({ type: 'reload-requested', groups: [], request: at }),
+            })),
+            ...crashes.map(({ at, pick }) => ({
+              at,
+              run: () => {
+                const live = sim.liveWorkers();
+                const target = live[pick % Math.max(1, live.length)];
+                if (target !== undefined) sim.crash(target.worker);
+              },
+            })),
+          ].sort((a, b) => a.at - b.at);
+          for (const { at, run } of events) {
+            sim.advance(at - sim.now);
+            run();
+          }
+          sim.advance(Math.max(0, 20_000 - sim.now));
+          losing = false;
+          sim.advance(300_000);
+          const [web] = describeGroups(sim.state);
+          expect(web?.workers.map((w) => w.state)).to.deep.equal(
+            Array.from({ length: count }, () => 'ready'),
+          );
+          expect(web?.state).to.equal('running');
+          expect(sim.liveWorkers()).to.have.length(count);
+          expect(sim.state.rollout).to.equal(null);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('never throws, keeps live workers within count + maxSurge, forks nothing for a failed group or after shutdown, pairs every drain with a kill timer', () => {
     fc.assert(
       fc.property(sequenceArb, ({ seed, a, b, commands }) => {

@@ -65,8 +65,8 @@ describe('rolling reload', () => {
     ]);
     expect(generations(sim)).to.deep.equal([1, 1, 1]);
     expect(sim.liveWorkers().map((f) => f.worker)).to.deep.equal([1, 2, 3]);
-    // nothing but the serving workers' heartbeat deadlines
-    expect(sim.pendingTimers()).to.deep.equal(['heartbeat:1', 'heartbeat:2', 'heartbeat:3']);
+    // nothing but the serving workers' heartbeat deadlines and the resync tick
+    expect(sim.pendingTimers()).to.deep.equal(['heartbeat:1', 'heartbeat:2', 'heartbeat:3', 'reconcile']);
   });
 
   it('aborts when a new worker misses its ready timeout', () => {

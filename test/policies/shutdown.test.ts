@@ -44,6 +44,7 @@ describe('shutdown', () => {
       '0 fork w2 web[1] g1',
       '10 cancel ready-timeout:2',
       '50 cancel ready-timeout:1',
+      '50 cancel reconcile',
       '50 cancel respawn:1:web',
       '50 cancel heartbeat:1',
       '50 drain w1 shutdown',

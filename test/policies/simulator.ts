@@ -2,10 +2,12 @@
  * A virtual-clock simulator for the policy engine: a priority queue of what is due (the engine's timers and the
  * simulated processes' own events), `advance(ms)` plays them in time order, and every action the engine emits is
  * recorded with its time. Processes follow a script chosen per fork (ready after N ms, crash after N ms, ignore
- * drains...), so a scenario is fully deterministic and its timeline can be asserted exactly.
+ * drains...), so a scenario is fully deterministic and its timeline can be asserted exactly. The engine's
+ * invariants (src/policies/invariants.ts) are checked after every step.
  */
 import { createEngine, step } from '../../src/policies/engine.ts';
 import { Heap } from '../../src/policies/heap.ts';
+import { checkInvariants } from '../../src/policies/invariants.ts';
 import type { EngineState } from '../../src/policies/state.ts';
 import type { EngineAction, EngineEvent, GroupSpec, WorkerId } from '../../src/policies/types.ts';
 
@@ -71,10 +73,22 @@ export class Simulator {
     this.behaviour = behaviour;
   }
 
+  /**
+   * Drops an event instead of feeding it (a lost message or timer), for convergence properties. Its process
+   * or timer goes on as if it had been delivered.
+   */
+  drop: ((event: EngineEvent) => boolean) | null = null;
+
   /** Feeds one event now; returns the actions it produced (also recorded in the timeline). */
   send(event: EngineEvent): EngineAction[] {
+    if (this.drop?.(event) === true) return [];
     const result = step(this.state, event, this.now);
     this.state = result.state;
+    const problems = checkInvariants(this.state);
+    if (problems.length > 0)
+      throw new Error(
+        `invariants broken at ${this.now} after ${JSON.stringify(event)}: ${problems.join('; ')}`,
+      );
     for (const action of result.actions) this.timeline.push({ at: this.now, action });
     this.observer?.(event, result.actions, this);
     for (const action of result.actions) this.#carryOut(action);

@@ -1,0 +1,148 @@
+import { isFree } from './slots.ts';
+import type { EngineState, GroupState, WorkerRecord } from './state.ts';
+import { timerKey } from './timer-key.ts';
+
+/**
+ * What must hold between two steps: every index a group keeps agrees with the workers and slots it summarises,
+ * and every pending timer is one the engine still waits for. Returns the violations (empty when all is well).
+ *
+ * O(workers + slots + timers): for tests (the property tests run it after every step), never for every event in
+ * production.
+ */
+export function checkInvariants(state: EngineState): string[] {
+  const problems: string[] = [];
+  const fail = (message: string) => problems.push(message);
+
+  for (const w of state.workers.values()) {
+    const g = state.groups.get(w.group);
+    if (g === undefined) fail(`worker ${w.id} of unknown group ${w.group}`);
+    else if (!g.members.has(w.id)) fail(`worker ${w.id} missing from ${g.name}.members`);
+  }
+  for (const g of state.groups.values()) checkGroup(state, g, fail);
+  checkTimers(state, fail);
+  checkRollout(state, fail);
+  return problems;
+}
+
+function checkGroup(state: EngineState, g: GroupState, fail: (message: string) => void): void {
+  const at = `group ${g.name}`;
+  if (g.removed) fail(`${at}: removed but still in the state`);
+  const current = new Set<number>();
+  const old = new Set<number>();
+  const oldNotReady = new Set<number>();
+  let readyCurrent = 0;
+  for (const id of g.members) {
+    const w = state.workers.get(id);
+    if (w === undefined) {
+      fail(`${at}: member ${id} is not a live worker`);
+      continue;
+    }
+    if (w.group !== g.name) fail(`${at}: member ${id} belongs to ${w.group}`);
+    if (w.place === 'current') {
+      current.add(id);
+      if (w.ready) readyCurrent++;
+      checkHolder(g, w, fail);
+    } else if (w.place === 'old') {
+      old.add(id);
+      if (!w.ready) oldNotReady.add(id);
+    }
+    if (w.place === 'draining' && w.intent === null) fail(`${at}: worker ${id} draining with no intent`);
+  }
+  sameSet(`${at}.current`, g.current, current, fail);
+  sameSet(`${at}.old`, g.old, old, fail);
+  sameSet(`${at}.oldNotReady`, g.oldNotReady, oldNotReady, fail);
+  if (g.readyCurrent !== readyCurrent) fail(`${at}.readyCurrent ${g.readyCurrent}, counted ${readyCurrent}`);
+  const inHeap = new Set(g.oldReady.values().map((e) => e.id));
+  for (const id of old) {
+    const w = state.workers.get(id) as WorkerRecord;
+    if (w.ready && !inHeap.has(id)) fail(`${at}: ready old worker ${id} missing from oldReady`);
+  }
+
+  const backoff = new Set<number>();
+  const completed = new Set<number>();
+  const free = new Set(g.freeSlots.values());
+  g.slots.forEach((slot, index) => {
+    if (slot.backoff !== null) backoff.add(index);
+    if (slot.completed !== null) completed.add(index);
+    if (slot.holder !== null) {
+      const w = state.workers.get(slot.holder);
+      if (w === undefined || w.place !== 'current' || w.index !== index || w.group !== g.name)
+        fail(`${at}: slot ${index} held by ${slot.holder}, which is not its current worker`);
+      if (slot.backoff !== null) fail(`${at}: slot ${index} held and in backoff`);
+    }
+    if (slot.backoff !== null && !state.timers.has(timerKey({ kind: 'respawn', group: g.name, index })))
+      fail(`${at}: slot ${index} in backoff with no respawn timer`);
+    if (slot.queued !== free.has(index))
+      fail(`${at}: slot ${index} queued=${slot.queued} disagrees with freeSlots`);
+    if (isFree(slot) && index < g.desired && !slot.queued && g.status === 'active' && state.shutdown === null)
+      fail(`${at}: free slot ${index} is not offered`);
+  });
+  sameSet(`${at}.backoff`, g.backoff, backoff, fail);
+  sameSet(`${at}.completed`, g.completed, completed, fail);
+  if (g.status !== 'removing' && state.shutdown === null && g.slots.length !== g.desired)
+    fail(`${at}: ${g.slots.length} slots for desired ${g.desired}`);
+  if (g.restartHead < 0 || g.restartHead > g.restartTimes.length) fail(`${at}: restartHead out of range`);
+  if (g.lastGeneration < g.generation) fail(`${at}: generation ${g.generation} above lastGeneration`);
+}
+
+function checkHolder(g: GroupState, w: WorkerRecord, fail: (message: string) => void): void {
+  const slot = g.slots[w.index];
+  if (slot === undefined || slot.holder !== w.id)
+    fail(`group ${g.name}: current worker ${w.id} does not hold slot ${w.index}`);
+}
+
+/** Every pending timer refers to something still waiting for it. */
+function checkTimers(state: EngineState, fail: (message: string) => void): void {
+  for (const [key, { timer }] of state.timers) {
+    if (timerKey(timer) !== key) fail(`timer ${key} stored under another key`);
+    switch (timer.kind) {
+      case 'respawn': {
+        const slot = state.groups.get(timer.group)?.slots[timer.index];
+        if (slot?.backoff == null) fail(`timer ${key}: its slot is not in backoff`);
+        if (state.shutdown !== null) fail(`timer ${key} pending during shutdown`);
+        break;
+      }
+      case 'ready-timeout': {
+        const w = state.workers.get(timer.worker);
+        if (w === undefined || w.readyAt !== null || w.place === 'draining')
+          fail(`timer ${key}: its worker is gone, ready or draining`);
+        break;
+      }
+      case 'kill-deadline':
+        if (state.workers.get(timer.worker)?.place !== 'draining')
+          fail(`timer ${key}: its worker is not draining`);
+        break;
+      case 'heartbeat': {
+        const w = state.workers.get(timer.worker);
+        if (w === undefined || w.beatAt === null || w.place === 'draining' || w.intent !== null)
+          fail(`timer ${key}: its worker is not watched`);
+        break;
+      }
+      case 'reload-deadline':
+        if (state.groups.get(timer.group)?.roll == null) fail(`timer ${key}: its group is not rolling`);
+        break;
+      case 'reconcile':
+        break;
+    }
+  }
+}
+
+function checkRollout(state: EngineState, fail: (message: string) => void): void {
+  for (const g of state.groups.values()) {
+    if (g.roll === null) continue;
+    if (state.rollout?.groups.get(g.name) !== 'rolling')
+      fail(`group ${g.name} has a roll but is not rolling in the rollout`);
+    if (!state.timers.has(timerKey({ kind: 'reload-deadline', group: g.name })))
+      fail(`group ${g.name} rolls with no deadline`);
+  }
+}
+
+function sameSet(
+  name: string,
+  kept: ReadonlySet<number>,
+  counted: ReadonlySet<number>,
+  fail: (m: string) => void,
+) {
+  if (kept.size !== counted.size || [...kept].some((id) => !counted.has(id)))
+    fail(`${name} {${[...kept].join(',')}} disagrees with {${[...counted].join(',')}}`);
+}
