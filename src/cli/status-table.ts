@@ -33,7 +33,7 @@ export function formatStatusTable(status: StatusJson, now: number): string {
       .join('  ')
       .trimEnd(),
   );
-  const header = `cluster pid ${status.pid}, config ${status.config.path} (generation ${status.config.generation})`;
+  const header = `cluster pid ${status.pid}, config ${status.config.path} (config generation ${status.config.generation})`;
   const aborted = status.groups.flatMap((group) =>
     group.lastReload?.outcome === 'aborted'
       ? [

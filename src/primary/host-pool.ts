@@ -1,3 +1,4 @@
+import { assertNever } from '../assert-never.ts';
 import { createLocalHost } from './hosts/local-host.ts';
 import { createRemoteHost } from './hosts/remote-host.ts';
 import type { ClusterHost, HostListener, Scheduling } from './hosts/types.ts';
@@ -19,10 +20,7 @@ export function createHostPool(preload: string, listener: HostListener): HostPoo
     for(scheduling) {
       let host = hosts.get(scheduling);
       if (!host) {
-        host =
-          scheduling === 'round-robin'
-            ? createLocalHost(scheduling, preload, listener)
-            : createRemoteHost(scheduling, preload, listener);
+        host = createHost(scheduling, preload, listener);
         hosts.set(scheduling, host);
       }
       return host;
@@ -32,4 +30,15 @@ export function createHostPool(preload: string, listener: HostListener): HostPoo
       hosts.clear();
     },
   };
+}
+
+function createHost(scheduling: Scheduling, preload: string, listener: HostListener): ClusterHost {
+  switch (scheduling) {
+    case 'round-robin':
+      return createLocalHost(scheduling, preload, listener);
+    case 'os':
+      return createRemoteHost(scheduling, preload, listener);
+    default:
+      return assertNever(scheduling, 'scheduling policy');
+  }
 }

@@ -52,6 +52,15 @@ export class LaunchTable {
     return this.#launches.get(group)?.get(revision);
   }
 
+  /** The scheduling of the group's latest revision (a removed group keeps its last one). */
+  scheduling(group: string): Scheduling | undefined {
+    const revisions = this.#launches.get(group);
+    if (revisions === undefined) return undefined;
+    let latest: Launch | undefined;
+    for (const launch of revisions.values()) latest = launch;
+    return latest?.scheduling;
+  }
+
   /** The group's `shutdown` settings a draining worker budgets with (the engine kills it after `timeoutMs`). */
   drain(group: string): DrainSettings | undefined {
     return this.#drain.get(group);

@@ -237,7 +237,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         socket: controlPath,
         config: { path: file, generation: live.generation, error: live.error },
         groups: supervisor.groups(),
-        scheduling: (group) => live.config.groups[group]?.scheduling ?? 'round-robin',
+        scheduling: (group) => supervisor.scheduling(group) ?? null,
         lastReload: (group) => reloads.last(group),
         rss: (worker) => supervisor.rss(worker),
         longLived: (worker) => supervisor.longLived(worker),

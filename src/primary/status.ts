@@ -18,7 +18,8 @@ export interface StatusJson {
 export interface GroupStatus {
   readonly name: string;
   readonly state: GroupView['state'];
-  readonly scheduling: Scheduling;
+  /** null only for a group the supervisor never launched (cannot happen: every group in status was configured). */
+  readonly scheduling: Scheduling | null;
   readonly desired: number;
   /** Workers in state `ready`. */
   readonly ready: number;
@@ -48,7 +49,11 @@ export interface WorkerStatus {
   readonly state: GroupView['workers'][number]['state'];
   readonly restarts: number;
   readonly startedAt: string;
-  readonly generation: number;
+  /**
+   * The group's rollout this worker was started for: 1 at first, +1 for each roll; an aborted roll returns to
+   * the number it rolled back to. Not `config.generation`, which counts applied configs.
+   */
+  readonly rollout: number;
   /** Resident memory in bytes, from the worker's last heartbeat; null before its first. */
   readonly rss: number | null;
   /** CPU time used (user + system) in seconds, read from /proc; null where unavailable. */
@@ -67,7 +72,7 @@ export interface StatusInputs {
   readonly socket: string;
   readonly config: StatusJson['config'];
   readonly groups: readonly GroupView[];
-  readonly scheduling: (group: string) => Scheduling;
+  readonly scheduling: (group: string) => Scheduling | null;
   readonly lastReload: (group: string) => LastReload | null;
   readonly rss: (worker: number) => number | null;
   readonly cpuSeconds: (pid: number) => number | null;
@@ -104,7 +109,7 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
         state: worker.state,
         restarts: worker.restarts,
         startedAt: new Date(worker.startedAt).toISOString(),
-        generation: worker.generation,
+        rollout: worker.generation,
         rss: worker.pid === null ? null : inputs.rss(worker.id),
         cpuSeconds: worker.pid === null ? null : inputs.cpuSeconds(worker.pid),
         loopDelayMs: worker.pid === null ? null : (inputs.loopDelayMs?.(worker.id) ?? null),

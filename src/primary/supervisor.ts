@@ -1,3 +1,4 @@
+import { assertNever } from '../assert-never.ts';
 import type { ClusterConfig } from '../config/schema.ts';
 import { createEngine, step } from '../policies/engine.ts';
 import type { EngineAction, EngineEvent, Outcome, WorkerId } from '../policies/types.ts';
@@ -10,13 +11,13 @@ import {
   type WorkerMessage,
 } from '../worker/protocol.ts';
 import { monotonicNow } from './clock.ts';
-import { createHostPool } from './host-pool.ts';
-import type { HostEvent } from './hosts/types.ts';
+import { createHostPool, type HostPool } from './host-pool.ts';
+import type { HostEvent, HostListener, Scheduling } from './hosts/types.ts';
 import { LaunchTable } from './launch-table.ts';
 import { ListenFailures } from './listen-failures.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { pipeWorkerOutput } from './logging/worker-output.ts';
-import { createTimers } from './timers.ts';
+import { createTimers, type Timers } from './timers.ts';
 import { type WorkerEntry, WorkerRegistry } from './worker-registry.ts';
 
 export interface SupervisorOptions {
@@ -28,7 +29,12 @@ export interface SupervisorOptions {
   readonly keepAliveGraceMs?: number;
   /** How long an exit waits for the worker's last output lines before the engine hears of it. */
   readonly outputFlushMs?: number;
+  /** The engine's clock (ms). With `createTimers`, a test runs the real supervisor on a virtual clock. */
   readonly now?: () => number;
+  /** Counts the engine's timers down; default: setTimeout on `now`. */
+  readonly createTimers?: (now: () => number, fired: (key: string) => void) => Timers;
+  /** Where workers run; default: node:cluster in this process, and a helper primary for `scheduling: 'os'`. */
+  readonly createHosts?: (listener: HostListener) => HostPool;
 }
 
 export interface Supervisor {
@@ -46,6 +52,8 @@ export interface Supervisor {
   onWorkerMessage(listener: (worker: WorkerId, message: WorkerMessage) => void): () => void;
   /** Sends a message to a live worker; one that is gone (or going) drops it. */
   sendToWorker(worker: WorkerId, message: PrimaryMessage): void;
+  /** The scheduling policy a group's workers run with (its latest config), or undefined for an unknown group. */
+  scheduling(group: string): Scheduling | undefined;
   /** The last heartbeat's resident memory of a live worker, in bytes. */
   rss(worker: WorkerId): number | null;
   /** How many long-lived connections a draining worker still holds; null when it has not said (yet). */
@@ -93,8 +101,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     }
   };
 
-  const timers = createTimers(now, (key) => dispatch({ type: 'timer-fired', key }));
-  const hosts = createHostPool(preload, (event) => onHostEvent(event));
+  const timers = (options.createTimers ?? createTimers)(now, (key) => dispatch({ type: 'timer-fired', key }));
+  const listener: HostListener = (event) => onHostEvent(event);
+  const hosts = options.createHosts?.(listener) ?? createHostPool(preload, listener);
 
   const execute = (action: EngineAction): void => {
     switch (action.type) {
@@ -150,6 +159,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       case 'log':
         log[action.level](action.fields ?? {}, action.msg);
         return;
+      default:
+        assertNever(action, 'engine action');
     }
   };
 
@@ -256,6 +267,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       messageListeners.add(listener);
       return () => messageListeners.delete(listener);
     },
+    scheduling: (group) => launches.scheduling(group),
     sendToWorker(worker, message) {
       registry.get(worker)?.host.send(worker, message);
     },

@@ -240,9 +240,9 @@ describe('control plane: status, reload, scale, down', function () {
     expect(second.code, second.stderr).to.equal(0);
     expect((await first).code).to.be.oneOf([0, 1]);
     const s = await status();
-    const generations = new Set(s.groups[0]?.workers.map((w) => w.generation));
+    const rollouts = new Set(s.groups[0]?.workers.map((w) => w.rollout));
     expect(s.groups[0]?.workers).to.have.length(3);
-    expect(generations.size).to.equal(1);
+    expect(rollouts.size).to.equal(1);
     expect(s.groups[0]?.workers.every((w) => w.state === 'ready')).to.equal(true);
   });
 

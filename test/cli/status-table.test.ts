@@ -36,7 +36,7 @@ describe('the status table', () => {
               state: 'ready',
               restarts: 1,
               startedAt: '2026-11-28T10:00:00.000Z',
-              generation: 1,
+              rollout: 1,
               rss: 45.1 * 1024 * 1024,
               cpuSeconds: 1.2,
               loopDelayMs: 0.4,
@@ -49,7 +49,7 @@ describe('the status table', () => {
               state: 'backoff',
               restarts: 2,
               startedAt: '2026-11-28T10:03:00.000Z',
-              generation: 1,
+              rollout: 1,
               rss: null,
               cpuSeconds: null,
               loopDelayMs: null,
@@ -60,7 +60,7 @@ describe('the status table', () => {
       ],
     };
     const lines = formatStatusTable(status, now).split('\n');
-    expect(lines[0]).to.equal('cluster pid 42, config /app/cluster.config.ts (generation 3)');
+    expect(lines[0]).to.equal('cluster pid 42, config /app/cluster.config.ts (config generation 3)');
     expect(lines[1]).to.equal(
       'web: last reload aborted (crashed) at 2026-11-28T10:02:00.000Z; old workers serving',
     );
@@ -150,7 +150,7 @@ describe('the status table', () => {
               state: 'draining',
               restarts: 0,
               startedAt: '2026-11-28T10:00:00.000Z',
-              generation: 1,
+              rollout: 1,
               rss: null,
               cpuSeconds: null,
               loopDelayMs: null,

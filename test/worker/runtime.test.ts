@@ -88,6 +88,20 @@ describe('worker runtime inside real cluster workers', function () {
     ]);
   });
 
+  it("exits only after the primary's drained-ack (which the real primary sends once it saw the close)", async () => {
+    const { pids } = await startJob();
+    const pid = pids[0] as number;
+    await primary.waitFor(messageFrom(pid, (message) => message.orchestrator === 'ready'));
+
+    // the ack comes 300 ms after 'drained', well within the worker's 1 s bound for it
+    const { exit } = await primary.command(
+      { cmd: 'drain', index: 0, graceMs: 1000, ackAfterMs: 300 },
+      'drained',
+    );
+
+    expect(exit).to.include({ code: 0, signal: null, drained: true, exitedAfterAck: true });
+  });
+
   it('sends heartbeats with the RSS and loop delay about every second', async () => {
     const { pids } = await primary.command(
       { cmd: 'start', app: fixture('http-app.ts'), count: 1, waitFor: 'listening' },

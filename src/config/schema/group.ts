@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { SCHEDULING_POLICIES } from '../scheduling.ts';
 import { backoffSchema } from './backoff.ts';
 import { healthSchema } from './health.ts';
 import { nonNegativeInt } from './numbers.ts';
@@ -54,7 +55,7 @@ export const groupSchema = z
   .strictObject({
     entry: entrySchema,
     count: countSchema,
-    scheduling: z.enum(['round-robin', 'os']).default('round-robin').meta({
+    scheduling: z.enum(SCHEDULING_POLICIES).default('round-robin').meta({
       description:
         "How connections reach workers: 'round-robin' (the primary accepts and hands them out, SCHED_RR) or 'os' (workers accept themselves, SCHED_NONE).",
     }),

@@ -5,11 +5,17 @@
  * If the main process goes away (even by SIGKILL) the IPC channel closes; this process then kills its
  * workers at once and exits, so nothing outlives the orchestrator.
  */
+import { isScheduling } from '../../config/scheduling.ts';
 import { createLocalHost } from './local-host.ts';
 import type { HostCommand, HostReport } from './remote-protocol.ts';
 import type { HostEvent } from './types.ts';
 
-const scheduling = process.argv[2] === 'os' ? 'os' : 'round-robin';
+const scheduling = process.argv[2];
+if (!isScheduling(scheduling)) {
+  // Started only by remote-host.ts with a policy the schema accepted: anything else is a bug, never round-robin.
+  process.stderr.write(`host-process: unknown scheduling policy ${JSON.stringify(scheduling)}\n`);
+  process.exit(2);
+}
 const preload = process.argv[3] ?? '';
 
 const report = (message: HostReport): void => {

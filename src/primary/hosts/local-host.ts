@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { assertNever } from '../../assert-never.ts';
 import type { Signal, WorkerId } from '../../policies/types.ts';
 import { isWorkerMessage, type PrimaryMessage } from '../../worker/protocol.ts';
 import type { ClusterHost, ForkRequest, HostListener, Scheduling } from './types.ts';
@@ -14,7 +15,7 @@ export function createLocalHost(
 ): ClusterHost {
   if (!cluster.isPrimary) throw new Error('a cluster host must run in a primary process');
   // Must be set before the first fork: node:cluster reads it once, in its first setupPrimary().
-  cluster.schedulingPolicy = scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
+  cluster.schedulingPolicy = schedulingPolicy(scheduling);
   const workers = new Map<WorkerId, Worker>();
 
   const fork = (request: ForkRequest): void => {
@@ -81,4 +82,15 @@ export function createLocalHost(
   };
 
   return { scheduling, fork, send, kill, close };
+}
+
+function schedulingPolicy(scheduling: Scheduling): number {
+  switch (scheduling) {
+    case 'round-robin':
+      return cluster.SCHED_RR;
+    case 'os':
+      return cluster.SCHED_NONE;
+    default:
+      return assertNever(scheduling, 'scheduling policy');
+  }
 }

@@ -2,7 +2,9 @@ import type { Readable } from 'node:stream';
 import type { Signal, WorkerId } from '../../policies/types.ts';
 import type { PrimaryMessage, WorkerMessage } from '../../worker/protocol.ts';
 
-export type Scheduling = 'round-robin' | 'os';
+export type { Scheduling } from '../../config/scheduling.ts';
+
+import type { Scheduling } from '../../config/scheduling.ts';
 
 /** Everything needed to start one worker process. */
 export interface ForkRequest {
