@@ -4,9 +4,22 @@ import { cancelTimer, setTimer } from './timers.ts';
 import type { StopReason } from './types.ts';
 
 /**
- * Moving a worker between current / old / draining, keeping the group's sets, counters and slot occupancy in
- * step. Every other module changes a worker's place only through these functions.
+ * A worker's life in its group: joining (`enlist`), moving between current / old / draining, and leaving
+ * (`forget`), keeping `state.workers`, the group's `members`, `current`, `old`, `oldNotReady`, `oldReady` and
+ * `readyCurrent`, and slot occupancy (`slot.holder`) in step. Every other module changes these only through the
+ * functions here (invariants.ts checks that they agree).
+ *
+ * Order matters in two places, so it is kept inside these functions rather than left to callers: a stop's
+ * `intent` is recorded before its drain or kill goes out (so its exit is never taken for a crash), and an exited
+ * worker is forgotten before its slot's restart is decided (the slot must be free by then).
  */
+
+/** A newly forked worker of the current generation joins its group, holding slot `w.index`. */
+export function enlist(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
+  ctx.state.workers.set(w.id, w);
+  g.members.add(w.id);
+  placeCurrent(g, w);
+}
 
 export function placeCurrent(g: GroupState, w: WorkerRecord): void {
   w.place = 'current';

@@ -2,7 +2,7 @@ import { clearFailure, resetRestartWindow } from './crash-loop.ts';
 import { healthChanged } from './health.ts';
 import { log } from './log.ts';
 import { drainAll, regroup } from './membership.ts';
-import { dropGroupRoll, requestRollout } from './rollout.ts';
+import { dropGroupRoll, nextGeneration, requestRollout } from './rollout.ts';
 import { endAllBackoff, reopenAllSlots } from './slots.ts';
 import { type Ctx, type GroupState, newGroup, sanitizeCount } from './state.ts';
 import type { GroupSpec } from './types.ts';
@@ -91,9 +91,7 @@ function remove(ctx: Ctx, g: GroupState): void {
 /** A group back in the config before its removal finished: it starts over with a fresh generation. */
 function revive(ctx: Ctx, g: GroupState): void {
   g.status = 'active';
-  g.lastGeneration++;
-  g.generation = g.lastGeneration;
-  g.revision = g.spec.revision;
+  nextGeneration(g);
   resetRestartWindow(g);
   regroup(ctx, g, 'reload');
   log(ctx, 'info', 'group added', { group: g.name, count: g.desired, revision: g.revision });

@@ -1,5 +1,5 @@
 import { log, report } from './log.ts';
-import { drain, drainAll, placeCurrent } from './membership.ts';
+import { drain, drainAll, enlist } from './membership.ts';
 import { addSlot, dropLastSlot, takeFreeSlot } from './slots.ts';
 import {
   atStrength,
@@ -79,9 +79,7 @@ function fork(ctx: Ctx, g: GroupState, index: number): void {
     replace: false,
     beatAt: null,
   };
-  state.workers.set(w.id, w);
-  g.members.add(w.id);
-  placeCurrent(g, w);
+  enlist(ctx, g, w);
   ctx.out.push({
     type: 'fork',
     worker: w.id,

@@ -93,6 +93,16 @@ export function rollProgressed(ctx: Ctx, g: GroupState): void {
   setTimer(ctx, { kind: 'reload-deadline', group: g.name }, ctx.now + g.spec.reload.timeoutMs);
 }
 
+/**
+ * The group moves to a new generation running its spec's revision. Numbers only grow (`lastGeneration`), so a
+ * rolled-back number is never reused; the caller regroups the workers.
+ */
+export function nextGeneration(g: GroupState): void {
+  g.lastGeneration++;
+  g.generation = g.lastGeneration;
+  g.revision = g.spec.revision;
+}
+
 /** A new worker of a rolling group failed, or its deadline passed: back to the previous generation. */
 export function abortGroupRoll(ctx: Ctx, g: GroupState, reason: string): void {
   const roll = g.roll;
@@ -146,9 +156,7 @@ function startGroupRoll(ctx: Ctx, g: GroupState, rollout: Rollout): void {
     previousRevision: prior?.previousRevision ?? g.revision,
     wasFailed: prior?.wasFailed ?? g.status === 'failed',
   };
-  g.lastGeneration++;
-  g.generation = g.lastGeneration;
-  g.revision = g.spec.revision;
+  nextGeneration(g);
   clearFailure(g);
   reopenAllSlots(g);
   regroup(ctx, g, 'reload');

@@ -99,6 +99,8 @@ export interface GroupState {
   status: 'active' | 'failed' | 'removing';
   /** Set once the group is forgotten (removed), for references still held during a step. */
   removed: boolean;
+  // Indexes, each written only by its owner (invariants.ts checks that they agree with workers and slots).
+  // Owned by membership.ts:
   /** Every worker of the group, draining ones included. */
   readonly members: Set<WorkerId>;
   readonly current: Set<WorkerId>;
@@ -107,11 +109,13 @@ export interface GroupState {
   /** Ready old workers, highest index first (lazy: re-checked when popped). */
   oldReady: Heap<{ readonly id: WorkerId; readonly index: number }>;
   readyCurrent: number;
+  // Owned by slots.ts (the array itself: `holder` by membership.ts, `attempt` / `restarts` by restart.ts):
   readonly slots: Slot[];
   /** Candidate free slot indexes, lowest first (lazy). */
   freeSlots: Heap<number>;
   readonly backoff: Set<number>;
   readonly completed: Set<number>;
+  // Owned by crash-loop.ts:
   /** Times of scheduled restarts; entries before `restartHead` have left the window. */
   restartTimes: number[];
   restartHead: number;
