@@ -109,7 +109,7 @@ export interface GroupState {
   /** Ready old workers, highest index first (lazy: re-checked when popped). */
   oldReady: Heap<{ readonly id: WorkerId; readonly index: number }>;
   readyCurrent: number;
-  // Owned by slots.ts (the array itself: `holder` by membership.ts, `attempt` / `restarts` by restart.ts):
+  // Owned by slots.ts (the array itself; `holder` by membership.ts, `attempt` / `restarts` by the restart policy):
   readonly slots: Slot[];
   /** Candidate free slot indexes, lowest first (lazy). */
   freeSlots: Heap<number>;
