@@ -29,7 +29,7 @@ function checkGroup(state: EngineState, g: GroupState, fail: (message: string) =
   if (g.removed) fail(`${at}: removed but still in the state`);
   const current = new Set<number>();
   const old = new Set<number>();
-  const oldNotReady = new Set<number>();
+  let readyOld = 0;
   let readyCurrent = 0;
   for (const id of g.members) {
     const w = state.workers.get(id);
@@ -44,19 +44,14 @@ function checkGroup(state: EngineState, g: GroupState, fail: (message: string) =
       checkHolder(g, w, fail);
     } else if (w.place === 'old') {
       old.add(id);
-      if (!w.ready) oldNotReady.add(id);
+      if (w.ready) readyOld++;
     }
     if (w.place === 'draining' && w.intent === null) fail(`${at}: worker ${id} draining with no intent`);
   }
   sameSet(`${at}.current`, g.current, current, fail);
   sameSet(`${at}.old`, g.old, old, fail);
-  sameSet(`${at}.oldNotReady`, g.oldNotReady, oldNotReady, fail);
   if (g.readyCurrent !== readyCurrent) fail(`${at}.readyCurrent ${g.readyCurrent}, counted ${readyCurrent}`);
-  const inHeap = new Set(g.oldReady.values().map((e) => e.id));
-  for (const id of old) {
-    const w = state.workers.get(id) as WorkerRecord;
-    if (w.ready && !inHeap.has(id)) fail(`${at}: ready old worker ${id} missing from oldReady`);
-  }
+  if (g.readyOld !== readyOld) fail(`${at}.readyOld ${g.readyOld}, counted ${readyOld}`);
 
   const backoff = new Set<number>();
   const completed = new Set<number>();

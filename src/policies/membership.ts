@@ -1,12 +1,11 @@
 import { endBackoff, offerSlot, reofferAll, reopenSlot } from './slots.ts';
-import { type Ctx, type GroupState, newOldReadyHeap, type WorkerRecord } from './state.ts';
+import type { Ctx, GroupState, WorkerRecord } from './state.ts';
 import { cancelTimer, setTimer } from './timers.ts';
 import type { StopReason } from './types.ts';
 
 /**
  * A worker's life in its group: joining (`enlist`), moving between current / old / draining, and leaving
- * (`forget`), keeping `state.workers`, the group's `members`, `current`, `old`, `oldNotReady`, `oldReady` and
- * `readyCurrent`, and slot occupancy (`slot.holder`) in step. Every other module changes these only through the
+ * (`forget`), keeping `state.workers`, the group's `members`, `current`, `old`, `readyCurrent` and `readyOld`, and slot occupancy (`slot.holder`) in step. Every other module changes these only through the
  * functions here (invariants.ts checks that they agree).
  *
  * Order matters in two places, so it is kept inside these functions rather than left to callers: a stop's
@@ -32,8 +31,7 @@ export function placeCurrent(g: GroupState, w: WorkerRecord): void {
 export function placeOld(g: GroupState, w: WorkerRecord): void {
   w.place = 'old';
   g.old.add(w.id);
-  if (w.ready) g.oldReady.push({ id: w.id, index: w.index });
-  else g.oldNotReady.add(w.id);
+  if (w.ready) g.readyOld++;
 }
 
 /** Takes a worker out of current/old (its slot becomes free); it must then be placed again or forgotten. */
@@ -48,7 +46,7 @@ function unplace(g: GroupState, w: WorkerRecord): void {
     }
   } else if (w.place === 'old') {
     g.old.delete(w.id);
-    g.oldNotReady.delete(w.id); // a ready one stays in the heap until popped and found invalid
+    if (w.ready) g.readyOld--;
   }
 }
 
@@ -67,8 +65,7 @@ export function markReady(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
   w.ready = true;
   if (w.place === 'current') g.readyCurrent++;
   else if (w.place === 'old') {
-    g.oldNotReady.delete(w.id);
-    g.oldReady.push({ id: w.id, index: w.index });
+    g.readyOld++;
   }
   // Back at strength: a later crash loop is a new one, logged again.
   if (g.readyCurrent >= g.desired) g.crashLoopLogged = false;
@@ -79,7 +76,7 @@ function markUnavailable(g: GroupState, w: WorkerRecord): void {
   if (!w.ready) return;
   w.ready = false;
   if (w.place === 'current') g.readyCurrent--;
-  else if (w.place === 'old') g.oldNotReady.add(w.id); // its heap entry is found invalid when popped
+  else if (w.place === 'old') g.readyOld--;
 }
 
 /** Graceful stop: intent first, then `drain` and its `kill-deadline`. */
@@ -136,8 +133,7 @@ export function regroup(ctx: Ctx, g: GroupState, demotedReason: StopReason): voi
   const wasCurrent = new Set(g.current);
   g.current.clear();
   g.old.clear();
-  g.oldNotReady.clear();
-  g.oldReady = newOldReadyHeap();
+  g.readyOld = 0;
   g.readyCurrent = 0;
   for (const slot of g.slots) slot.holder = null;
   for (const id of g.members) {

@@ -108,22 +108,27 @@ function resizeSlots(ctx: Ctx, g: GroupState): void {
   while (g.slots.length < g.desired) addSlot(g);
 }
 
+/**
+ * Old workers are searched rather than indexed: there are at most 1,024 + maxSurge, and only during a roll or a
+ * replacement; a search cannot go stale the way a lazy index can.
+ */
 function takeOldNotReady(ctx: Ctx, g: GroupState): WorkerRecord | undefined {
-  for (const id of g.oldNotReady) {
+  for (const id of g.old) {
     const w = ctx.state.workers.get(id);
-    if (w !== undefined && w.intent === null) return w;
+    if (w !== undefined && !w.ready && w.intent === null) return w;
   }
   return undefined;
 }
 
-/** The ready old worker with the highest index (stale heap entries are dropped on the way). */
+/** The ready old worker with the highest index (then the newest). */
 function takeOldReady(ctx: Ctx, g: GroupState): WorkerRecord | undefined {
-  for (;;) {
-    const top = g.oldReady.pop();
-    if (top === undefined) return undefined;
-    const w = ctx.state.workers.get(top.id);
-    if (w !== undefined && w.place === 'old' && w.ready && w.intent === null) return w;
+  let best: WorkerRecord | undefined;
+  for (const id of g.old) {
+    const w = ctx.state.workers.get(id);
+    if (w === undefined || !w.ready || w.intent !== null) continue;
+    if (best === undefined || w.index > best.index || (w.index === best.index && w.id > best.id)) best = w;
   }
+  return best;
 }
 
 /** A removed group is forgotten once its last worker has exited. */

@@ -104,11 +104,10 @@ export interface GroupState {
   /** Every worker of the group, draining ones included. */
   readonly members: Set<WorkerId>;
   readonly current: Set<WorkerId>;
+  /** Workers to be replaced; searched, not indexed further (a group has at most 1,024 + maxSurge workers). */
   readonly old: Set<WorkerId>;
-  readonly oldNotReady: Set<WorkerId>;
-  /** Ready old workers, highest index first (lazy: re-checked when popped). */
-  oldReady: Heap<{ readonly id: WorkerId; readonly index: number }>;
   readyCurrent: number;
+  readyOld: number;
   // Owned by slots.ts (the array itself; `holder` by membership.ts, `attempt` / `restarts` by the restart policy):
   readonly slots: Slot[];
   /** Candidate free slot indexes, lowest first (lazy). */
@@ -175,9 +174,8 @@ export function newGroup(name: string, spec: GroupSpec): GroupState {
     members: new Set(),
     current: new Set(),
     old: new Set(),
-    oldNotReady: new Set(),
-    oldReady: newOldReadyHeap(),
     readyCurrent: 0,
+    readyOld: 0,
     slots: [],
     freeSlots: newFreeSlotHeap(),
     backoff: new Set(),
@@ -190,10 +188,6 @@ export function newGroup(name: string, spec: GroupSpec): GroupState {
     lastExit: null,
     crashLoopLogged: false,
   };
-}
-
-export function newOldReadyHeap(): Heap<{ readonly id: WorkerId; readonly index: number }> {
-  return new Heap((a, b) => a.index > b.index || (a.index === b.index && a.id > b.id));
 }
 
 export function newFreeSlotHeap(): Heap<number> {
@@ -215,7 +209,7 @@ export function liveCount(g: GroupState): number {
 }
 
 export function readyCount(g: GroupState): number {
-  return g.readyCurrent + g.old.size - g.oldNotReady.size;
+  return g.readyCurrent + g.readyOld;
 }
 
 /** Every slot filled by a ready current worker and nothing left to replace. */
