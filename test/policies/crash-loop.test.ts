@@ -15,27 +15,32 @@ function crashLoop(backoff: BackoffSpec, maxRestarts: number, seed = 1): Simulat
   return sim;
 }
 
+/**
+ * The contract's default backoff (jitter 0 here) with maxRestarts 10: crash at fork + 10, respawn after 100, 200,
+ * 400 ... capped at 30 000; the 11th crash in a row fails the group.
+ */
+const ELEVEN_CRASHES = [
+  '0 fork w1 web[0] g1',
+  '110 fork w2 web[0] g1',
+  '320 fork w3 web[0] g1',
+  '730 fork w4 web[0] g1',
+  '1540 fork w5 web[0] g1',
+  '3150 fork w6 web[0] g1',
+  '6360 fork w7 web[0] g1',
+  '12770 fork w8 web[0] g1',
+  '25580 fork w9 web[0] g1',
+  '51190 fork w10 web[0] g1',
+  '81200 fork w11 web[0] g1',
+  '81210 report group-failed web crash-loop',
+];
+
 describe('crash loop', () => {
   it('follows exponential backoff to the millisecond, then gives up on the 11th restart', () => {
     const sim = crashLoop(
       { strategy: 'exponential', initialMs: 100, maxMs: 30_000, factor: 2, jitter: 0 },
       10,
     );
-    // crash at fork + 10, respawn after 100, 200, 400 ... capped at 30 000
-    expect(sim.lines()).to.deep.equal([
-      '0 fork w1 web[0] g1',
-      '110 fork w2 web[0] g1',
-      '320 fork w3 web[0] g1',
-      '730 fork w4 web[0] g1',
-      '1540 fork w5 web[0] g1',
-      '3150 fork w6 web[0] g1',
-      '6360 fork w7 web[0] g1',
-      '12770 fork w8 web[0] g1',
-      '25580 fork w9 web[0] g1',
-      '51190 fork w10 web[0] g1',
-      '81200 fork w11 web[0] g1',
-      '81210 report group-failed web crash-loop',
-    ]);
+    expect(sim.lines()).to.deep.equal(ELEVEN_CRASHES);
     expect(sim.pendingTimers()).to.deep.equal(['reconcile']);
     expect(describeGroups(sim.state)[0]?.state).to.equal('failed');
   });
@@ -44,20 +49,7 @@ describe('crash loop', () => {
     const sim = new Simulator(1, crashAfter10);
     sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 1 }) } });
     sim.advance(600_000);
-    expect(sim.lines()).to.deep.equal([
-      '0 fork w1 web[0] g1',
-      '110 fork w2 web[0] g1',
-      '320 fork w3 web[0] g1',
-      '730 fork w4 web[0] g1',
-      '1540 fork w5 web[0] g1',
-      '3150 fork w6 web[0] g1',
-      '6360 fork w7 web[0] g1',
-      '12770 fork w8 web[0] g1',
-      '25580 fork w9 web[0] g1',
-      '51190 fork w10 web[0] g1',
-      '81200 fork w11 web[0] g1',
-      '81210 report group-failed web crash-loop',
-    ]);
+    expect(sim.lines()).to.deep.equal(ELEVEN_CRASHES);
     expect(sim.pendingTimers()).to.deep.equal(['reconcile']);
   });
 
