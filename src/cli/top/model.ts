@@ -94,13 +94,13 @@ export function buildRows(current: Sample, previous: Sample | null, now: number)
 
 /**
  * A group's state; while it reloads, with its progress: how many ready workers already run the newest
- * generation, of how many it wants.
+ * rollout, of how many it wants.
  */
 export function groupState(group: GroupStatus): string {
   if (group.state !== 'reloading') return group.state;
-  const newest = Math.max(...group.workers.map((worker) => worker.generation));
+  const newest = Math.max(...group.workers.map((worker) => worker.rollout));
   const updated = group.workers.filter(
-    (worker) => worker.generation === newest && worker.state === 'ready',
+    (worker) => worker.rollout === newest && worker.state === 'ready',
   ).length;
   return `reloading ${updated}/${group.desired}`;
 }

@@ -10,7 +10,7 @@ const worker = (index: number, extra: Partial<WorkerStatus> = {}): WorkerStatus 
   state: 'ready',
   restarts: 0,
   startedAt: new Date(0).toISOString(),
-  generation: 1,
+  rollout: 1,
   rss: 50 * 1024 * 1024,
   cpuSeconds: 1,
   loopDelayMs: 0.5,
@@ -52,7 +52,7 @@ describe('top: rows and screen', () => {
     expect(rows.map((row) => row.cells[6])).to.deep.equal(['', '25.0', '0.0']);
     expect(buildRows(first, null, 0)[1]?.cells[6]).to.equal('-');
     const reloading = status(
-      [worker(0, { generation: 2 }), worker(1), worker(2, { generation: 2, state: 'starting' })],
+      [worker(0, { rollout: 2 }), worker(1), worker(2, { rollout: 2, state: 'starting' })],
       'reloading',
     );
     expect(groupState(reloading.groups[0] as StatusJson['groups'][number])).to.equal('reloading 1/2');
