@@ -113,6 +113,7 @@ function resizeSlots(ctx: Ctx, g: GroupState): void {
  * replacement; a search cannot go stale the way a lazy index can.
  */
 function takeOldNotReady(ctx: Ctx, g: GroupState): WorkerRecord | undefined {
+  if (g.old.size === g.readyOld) return undefined; // every old worker serves: the common case, in O(1)
   for (const id of g.old) {
     const w = ctx.state.workers.get(id);
     if (w !== undefined && !w.ready && w.intent === null) return w;
