@@ -85,6 +85,11 @@ describe('orchestrator up: rolling reload (SIGHUP)', function () {
 
     up.signal('SIGHUP');
     await up.waitFor(isRolloutDone, 30_000, 'the reload to finish');
+    // The roll finishes when the last old worker is told to drain; until it has closed, the primary may still
+    // hand it a connection, which it serves (gracefully) with the old settings. Once both old ones exited, none.
+    const oldExit = (r: { msg?: string; intent?: unknown }) =>
+      r.msg === 'worker exited' && r.intent === 'reload';
+    await up.waitFor(() => up.count(oldExit) >= 2, 30_000, 'the old workers to exit');
 
     const markers = new Set<unknown>();
     for (let i = 0; i < 6; i++) markers.add((await getJson(`http://127.0.0.1:${port}/`)).marker);
