@@ -323,7 +323,10 @@ const sequenceArb = fc.record({
   commands: fc.array(commandArb, { maxLength: 80 }),
 });
 
-describe('engine properties', () => {
+describe('engine properties', function () {
+  // Thousands of steps per run, each followed by the invariant check: generous on a busy machine.
+  this.timeout(120_000);
+
   it('converges when events are lost at random: the resync tick heals lost timers and readiness', () => {
     // Lost: timer firings and the processes' own reports, except exits (nothing but an exit says a process is gone)
     // and the resync tick itself (with every worker dead, it may be the only event left): the shell must deliver
@@ -347,7 +350,7 @@ describe('engine properties', () => {
           }),
         }),
         ({ seed, count, lossPercent, reloads, crashes }) => {
-          const sim = new Simulator(seed, () => ({ readyAfterMs: 50, beatEveryMs: 1000 }));
+          const sim = new Simulator(seed, () => ({ readyAfterMs: 50, beatEveryMs: 2000 }));
           let losses = seed >>> 0;
           let losing = true;
           sim.drop = (event) => {
@@ -360,7 +363,7 @@ describe('engine properties', () => {
             count,
             restart: { maxRestarts: 1_000_000 },
             reload: { timeoutMs: 5000 },
-            health: { heartbeatTimeoutMs: 3000 },
+            health: { heartbeatTimeoutMs: 5000 },
           });
           sim.send({ type: 'config-applied', groups: { web: spec } });
           const events = [
@@ -447,6 +450,7 @@ describe('engine properties', () => {
             return {
               readyAfterMs: readyDelays[i % readyDelays.length] as number,
               drainMs: drainDelays[i % drainDelays.length] as number,
+              beatEveryMs: 4000, // within the 10 s heartbeat timeout; fewer events over the 10 minutes simulated
             };
           });
           const spec = groupSpec({

@@ -199,7 +199,8 @@ describe('supervisor (real code, fake host, virtual clock)', () => {
     supervisor.apply(config({ web: { ...web, count: 1, shutdown: { timeoutMs: 4000 } } }));
     host().start(1, 101);
     supervisor.shutdown();
-    expect(host().sent).to.deep.equal([[1, { orchestrator: 'drain', graceMs: 1000, timeoutMs: 4000 }]]);
+    expect(host().sent).to.have.length(1);
+    expect(host().sent[0]?.[1]).to.deep.include({ orchestrator: 'drain', timeoutMs: 4000 });
     host().listener({ type: 'message', worker: 1, message: { orchestrator: 'drained' } });
     expect(host().sent.at(-1)).to.deep.equal([1, { orchestrator: 'drained-ack' }]);
   });
