@@ -212,8 +212,12 @@ class World {
         return { type: 'worker-heartbeat', worker, rssBytes: 1e9 };
       case 'shutdown':
         return { type: 'shutdown-requested' };
-      case 'unknown':
+      case 'unknown': {
+        // mostly an id never forked; when it happens to be a real one, that worker is told to have exited
+        const known = this.processes.find((p) => p.id === command.worker);
+        if (known !== undefined) known.exited = true;
         return { type: 'worker-exited', worker: command.worker, code: 1, signal: null };
+      }
       case 'repeat':
         return this.last;
     }
