@@ -1,3 +1,4 @@
+import { resolveAutoSettings } from '../config/auto-settings.ts';
 import { resolveCount } from '../config/count.ts';
 import { groupRevision } from '../config/diff.ts';
 import type { ClusterConfig, GroupConfig } from '../config/schema.ts';
@@ -38,15 +39,22 @@ export class LaunchTable {
   /** Records the config's launch settings and returns the engine's view of each group. */
   apply(config: ClusterConfig): Record<string, GroupSpec> {
     const specs: Record<string, GroupSpec> = {};
+    const auto = resolveAutoSettings(config);
     for (const [name, group] of Object.entries(config.groups)) {
       const revision = groupRevision(group);
+      const resolved = auto[name];
       this.#remember(name, revision, group);
-      this.#health.set(name, group.health);
+      this.#health.set(name, {
+        heartbeatTimeoutMs: group.health.heartbeatTimeoutMs,
+        maxMemoryMb:
+          resolved?.maxMemoryMb?.value ??
+          (group.health.maxMemoryMb === 'auto' ? 0 : group.health.maxMemoryMb),
+      });
       this.#drain.set(name, {
         timeoutMs: group.shutdown.timeoutMs,
         spreadMs: group.shutdown.longLived.spreadMs,
       });
-      specs[name] = toGroupSpec(group, revision);
+      specs[name] = toGroupSpec(group, revision, resolved?.count?.value);
     }
     for (const name of this.#health.keys()) {
       // A removed group's workers are draining right now: they keep their deadline, not their health checks.
@@ -90,9 +98,9 @@ export class LaunchTable {
   }
 }
 
-export function toGroupSpec(group: GroupConfig, revision: string): GroupSpec {
+export function toGroupSpec(group: GroupConfig, revision: string, autoCount?: number): GroupSpec {
   return {
-    count: resolveCount(group.count),
+    count: group.count === 'auto' ? (autoCount ?? resolveCount('auto')) : group.count,
     revision,
     ready: group.ready,
     backoff: group.backoff,

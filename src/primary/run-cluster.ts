@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { resolveAutoSettings } from '../config/auto-settings.ts';
 import type { ConfigError } from '../config/errors.ts';
 import { formatConfigError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
@@ -237,6 +238,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         groups: supervisor.groups(),
         scheduling: (group) => live.config.groups[group]?.scheduling ?? 'round-robin',
         lastReload: (group) => reloads.last(group),
+        auto: (group) => resolveAutoSettings(live.config)[group],
         rss: (worker) => supervisor.rss(worker),
         longLived: (worker) => supervisor.longLived(worker),
         cpuSeconds: processCpuSeconds,
@@ -299,7 +301,17 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   await options.takeOver?.successor.sockets(tap);
   let ops: Operations;
   try {
-    ops = await startOperations(supervisor, live.config.metrics, log);
+    ops = await startOperations(
+      {
+        groups: () => supervisor.groups(),
+        onOutcome: (listener) => supervisor.onOutcome(listener),
+        onWorkerMessage: (listener) => supervisor.onWorkerMessage(listener),
+        sendToWorker: (worker, message) => supervisor.sendToWorker(worker, message),
+        autoSettings: () => resolveAutoSettings(live.config),
+      },
+      live.config.metrics,
+      log,
+    );
   } catch (error) {
     await supervisor.close();
     throw error;

@@ -1,3 +1,4 @@
+import type { AutoSettings } from '../config/auto-settings.ts';
 import { describeExit, type ExitFacts } from '../policies/exit-reason.ts';
 import type { GroupView } from '../policies/view.ts';
 import type { Scheduling } from './hosts/types.ts';
@@ -30,6 +31,8 @@ export interface GroupStatus {
   readonly condition: GroupView['condition'];
   /** The last exit of one of its workers that counted as a failure; null if none ever did. */
   readonly lastExit: LastExitStatus | null;
+  /** What each `'auto'` setting of the group resolved to and why, e.g. `count: { value: 2, reason: 'cgroup cpu.max 200000/100000' }`. */
+  readonly auto?: AutoSettings;
   readonly workers: readonly WorkerStatus[];
 }
 
@@ -69,6 +72,7 @@ export interface StatusInputs {
   readonly groups: readonly GroupView[];
   readonly scheduling: (group: string) => Scheduling;
   readonly lastReload: (group: string) => LastReload | null;
+  readonly auto?: (group: string) => AutoSettings | undefined;
   readonly rss: (worker: number) => number | null;
   readonly cpuSeconds: (pid: number) => number | null;
   readonly loopDelayMs?: (worker: number) => number | null;
@@ -97,6 +101,7 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
               at: new Date(group.lastExit.at).toISOString(),
               reason: describeExit(group.lastExit),
             },
+      auto: inputs.auto?.(group.name) ?? {},
       workers: group.workers.map((worker) => ({
         id: worker.id,
         pid: worker.pid,

@@ -28,7 +28,7 @@ const countSchema = z
   .default('auto')
   .meta({
     description:
-      "How many workers to run: an integer >= 0, or 'auto' = one per core (`os.availableParallelism()`). 0 keeps the group defined but stopped.",
+      "How many workers to run: an integer >= 0, or 'auto' = one per CPU the process may use: `os.availableParallelism()` (CPU affinity, e.g. `taskset`) capped by the cgroup v2 CPU quota (`cpu.max`, as Kubernetes CPU limits set it) rounded down, at least 1. 0 keeps the group defined but stopped.",
   });
 
 const entrySchema = z

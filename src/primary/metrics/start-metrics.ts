@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AutoSettings } from '../../config/auto-settings.ts';
 import type { MetricsConfig } from '../../config/schema.ts';
 import type { Outcome, WorkerId } from '../../policies/types.ts';
 import type { GroupView } from '../../policies/view.ts';
@@ -20,6 +21,8 @@ export interface MetricsSource {
   onOutcome(listener: (outcome: Outcome) => void): () => void;
   onWorkerMessage(listener: (worker: WorkerId, message: WorkerMessage) => void): () => void;
   sendToWorker(worker: WorkerId, message: PrimaryMessage): void;
+  /** What the groups' `'auto'` settings resolved to, by group. */
+  autoSettings?(): Readonly<Record<string, AutoSettings>>;
 }
 
 export interface MetricsHandle {
@@ -57,7 +60,7 @@ export async function startMetrics(
   if (address === null) return null;
 
   const stats = new HeartbeatStats();
-  const metrics = createOrchestratorMetrics(stats);
+  const metrics = createOrchestratorMetrics(stats, () => source.autoSettings?.() ?? {});
   const client = createAppMetricsClient((worker, message) => source.sendToWorker(worker, message));
   const reserved = metrics.names();
 
