@@ -3,6 +3,7 @@ import { resolveCount } from '../config/count.ts';
 import { groupRevision } from '../config/diff.ts';
 import type { ClusterConfig, GroupConfig } from '../config/schema.ts';
 import type { GroupSpec } from '../policies/types.ts';
+import { ENV_HTTP_STATS } from '../worker/protocol.ts';
 import type { HealthLimits } from './health-watch.ts';
 import type { Scheduling } from './hosts/types.ts';
 
@@ -43,7 +44,7 @@ export class LaunchTable {
     for (const [name, group] of Object.entries(config.groups)) {
       const revision = groupRevision(group);
       const resolved = auto[name];
-      this.#remember(name, revision, group);
+      this.#remember(name, revision, group, config.metrics.http || group.recycle.afterRequests > 0);
       this.#health.set(name, {
         heartbeatTimeoutMs: group.health.heartbeatTimeoutMs,
         maxMemoryMb:
@@ -76,7 +77,7 @@ export class LaunchTable {
     return this.#drain.get(group);
   }
 
-  #remember(name: string, revision: string, group: GroupConfig): void {
+  #remember(name: string, revision: string, group: GroupConfig, countRequests: boolean): void {
     let revisions = this.#launches.get(name);
     if (!revisions) {
       revisions = new Map();
@@ -88,7 +89,8 @@ export class LaunchTable {
       entry: group.entry,
       args: group.args,
       execArgv: group.execArgv,
-      env: group.env,
+      // Only then does the runtime subscribe to the HTTP channels: otherwise it adds nothing to a request.
+      env: countRequests ? { ...group.env, [ENV_HTTP_STATS]: '1' } : group.env,
       scheduling: group.scheduling,
     });
     for (const oldest of revisions.keys()) {

@@ -1,3 +1,5 @@
+import type { HttpStats } from './http-stats.ts';
+
 /**
  * The IPC messages between the primary and the worker runtime.
  *
@@ -20,6 +22,8 @@ export type WorkerMessage =
       /** `process.cpuUsage()` since the worker started, in microseconds (optional: older runtimes omit it). */
       readonly cpuUserUs?: number;
       readonly cpuSystemUs?: number;
+      /** The worker's HTTP request counters since it started, when the primary asked for them (ENV_HTTP_STATS). */
+      readonly http?: HttpStats;
     }
   /**
    * The answer to `metrics-request`: the app's prom-client registries as `getMetricsAsJSON()` returns them
@@ -98,6 +102,11 @@ export const DEFAULT_SPREAD_MS = 3000;
 export const ENV_GROUP = 'ORCHESTRATOR_GROUP';
 export const ENV_WORKER_INDEX = 'ORCHESTRATOR_WORKER_INDEX';
 export const ENV_WORKER_ID = 'ORCHESTRATOR_WORKER_ID';
+/**
+ * Set to `1` on a worker whose requests are counted (`metrics.http`, or `recycle.afterRequests`). Without it
+ * the runtime subscribes to nothing, so the request path runs exactly as without the orchestrator.
+ */
+export const ENV_HTTP_STATS = 'ORCHESTRATOR_HTTP_STATS';
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false;

@@ -1,10 +1,12 @@
 import type { DrainPlan } from './drain.ts';
 import { startHeartbeat } from './heartbeat.ts';
+import { countHttpRequests } from './http-stats.ts';
 import { sendToPrimary } from './ipc.ts';
 import { shortenListenCrash } from './listen-crash.ts';
 import {
   DEFAULT_SPREAD_MS,
   DRAIN_PROGRESS_INTERVAL_MS,
+  ENV_HTTP_STATS,
   HEARTBEAT_INTERVAL_MS,
   isPrimaryMessage,
 } from './protocol.ts';
@@ -42,7 +44,12 @@ export function installRuntime(): void {
   keepOutputOnExit();
   shortenListenCrash();
   const registry = createServerRegistry();
-  startHeartbeat({ intervalMs: HEARTBEAT_INTERVAL_MS, send: (beat) => void sendToPrimary(beat) });
+  const http = process.env[ENV_HTTP_STATS] === '1' ? countHttpRequests() : undefined;
+  startHeartbeat({
+    intervalMs: HEARTBEAT_INTERVAL_MS,
+    send: (beat) => void sendToPrimary(beat),
+    ...(http ? { http } : {}),
+  });
 
   const drainAndExit = async (plan: DrainPlan): Promise<void> => {
     if (state.phase !== 'running') return;

@@ -46,10 +46,11 @@ describe('validateConfig', () => {
             reload: { order: 0, maxSurge: 1, maxUnavailable: 0, timeoutMs: 120_000 },
             shutdown: { timeoutMs: 10_000, longLived: { spreadMs: 3000 } },
             health: { heartbeatTimeoutMs: 10_000, maxMemoryMb: 0 },
+            recycle: { afterRequests: 0, afterMs: 0, jitter: 0.1 },
           },
         },
         watch: true,
-        metrics: { port: 0, host: '127.0.0.1' },
+        metrics: { port: 0, host: '127.0.0.1', http: false },
       });
     });
 

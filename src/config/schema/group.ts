@@ -3,6 +3,7 @@ import { backoffSchema } from './backoff.ts';
 import { healthSchema } from './health.ts';
 import { nonNegativeInt } from './numbers.ts';
 import { readySchema } from './ready.ts';
+import { recycleSchema } from './recycle.ts';
 import { reloadSchema } from './reload.ts';
 import { restartSchema } from './restart.ts';
 import { shutdownSchema } from './shutdown.ts';
@@ -76,5 +77,6 @@ export const groupSchema = z
     reload: reloadSchema,
     shutdown: shutdownSchema,
     health: healthSchema,
+    recycle: recycleSchema,
   })
   .meta({ description: 'One group of identical workers running the same entry script.' });

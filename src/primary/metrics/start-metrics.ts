@@ -9,6 +9,7 @@ import { metricsAddress } from './address.ts';
 import { renderAppMetrics } from './app-exposition.ts';
 import { createAppMetricsClient } from './app-metrics-client.ts';
 import { HeartbeatStats } from './heartbeat-stats.ts';
+import { HTTP_METRIC_NAMES, renderHttpMetrics } from './http-exposition.ts';
 import { type HttpEndpoint, json, listenHttp, text } from './http-server.ts';
 import { createOrchestratorMetrics, liveWorkers, workerLabels } from './orchestrator-registry.ts';
 import { readiness } from './readiness.ts';
@@ -63,6 +64,8 @@ export async function startMetrics(
   const metrics = createOrchestratorMetrics(stats, () => source.autoSettings?.() ?? {});
   const client = createAppMetricsClient((worker, message) => source.sendToWorker(worker, message));
   const reserved = metrics.names();
+  for (const name of HTTP_METRIC_NAMES)
+    for (const suffix of ['', '_bucket', '_sum', '_count']) reserved.add(`${name}${suffix}`);
 
   const stopMessages = source.onWorkerMessage((worker, message) => {
     if (message.orchestrator === 'heartbeat') stats.record(worker, message);
@@ -82,6 +85,14 @@ export async function startMetrics(
     const groups = source.groups();
     const up = new Map([...answers.keys()].map((id) => [id, true] as const));
     const own = await metrics.render(groups, up);
+    const http = config.http
+      ? renderHttpMetrics(
+          liveWorkers(groups).flatMap(({ group, worker }) => {
+            const beat = stats.get(worker.id)?.http;
+            return beat === undefined ? [] : [{ labels: workerLabels(group, worker), stats: beat }];
+          }),
+        )
+      : '';
     const app = renderAppMetrics(
       workers.flatMap(({ group, worker }) => {
         const registries = answers.get(worker.id);
@@ -89,7 +100,7 @@ export async function startMetrics(
       }),
       reserved,
     );
-    return own + app;
+    return own + http + app;
   };
 
   let endpoint: HttpEndpoint;
