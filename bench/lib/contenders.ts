@@ -40,6 +40,8 @@ export interface StartOptions {
   readonly crashTolerant?: boolean;
   /** Orchestrator only: extra keys for the group (merged over the defaults above). */
   readonly group?: Record<string, unknown>;
+  /** Orchestrator only: extra top-level config keys (e.g. `metrics`). */
+  readonly top?: Record<string, unknown>;
 }
 
 export interface Running {
@@ -242,7 +244,7 @@ export async function startOrchestrator(options: StartOptions): Promise<Orchestr
       : {}),
     ...options.group,
   };
-  const config = { groups: { web } };
+  const config = { ...options.top, groups: { web } };
   const writeConfig = (next: unknown): void =>
     writeFileSync(configFile, `${JSON.stringify(next, null, 2)}\n`);
   writeConfig(config);

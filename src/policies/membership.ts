@@ -1,3 +1,4 @@
+import { armUptime } from './recycle.ts';
 import { offerSlot, reofferAll } from './slots.ts';
 import { type Ctx, type GroupState, newOldReadyHeap, type WorkerRecord } from './state.ts';
 import { cancelTimer, setTimer } from './timers.ts';
@@ -52,6 +53,7 @@ export function markReady(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
   cancelTimer(ctx, { kind: 'ready-timeout', worker: w.id });
   if (w.ready) return;
   w.ready = true;
+  armUptime(ctx, w);
   if (w.place === 'current') g.readyCurrent++;
   else if (w.place === 'old') {
     g.oldNotReady.delete(w.id);
@@ -94,6 +96,8 @@ export function forget(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
   ctx.state.workers.delete(w.id);
   cancelTimer(ctx, { kind: 'ready-timeout', worker: w.id });
   cancelTimer(ctx, { kind: 'kill-deadline', worker: w.id });
+  cancelTimer(ctx, { kind: 'recycle', worker: w.id });
+  g.recycleDue.delete(w.id);
 }
 
 /**

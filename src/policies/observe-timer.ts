@@ -1,5 +1,6 @@
 import { log } from './log.ts';
 import { kill } from './membership.ts';
+import { markDue } from './recycle.ts';
 import { abortGroupRoll } from './rollout.ts';
 import { offerSlot } from './slots.ts';
 import type { Ctx } from './state.ts';
@@ -42,6 +43,12 @@ export function observeTimer(ctx: Ctx, key: string): void {
       if (w === undefined || g === undefined || w.place !== 'draining') return;
       log(ctx, 'warn', 'drain deadline passed', { group: g.name, index: w.index, worker: w.id });
       kill(ctx, g, w, 'kill-deadline');
+      return;
+    }
+    case 'recycle': {
+      const w = ctx.state.workers.get(timer.worker);
+      const g = w === undefined ? undefined : ctx.state.groups.get(w.group);
+      if (w !== undefined && g !== undefined) markDue(ctx, g, w, 'uptime');
       return;
     }
     case 'reload-deadline': {

@@ -1,5 +1,6 @@
 import { log } from './log.ts';
 import { demote, forget, kill, markReady } from './membership.ts';
+import { observeRequests } from './recycle.ts';
 import { completeSlot, isFailure, scheduleRestart, shouldRestart } from './restart.ts';
 import { abortGroupRoll } from './rollout.ts';
 import type { Ctx, GroupState, WorkerRecord } from './state.ts';
@@ -21,7 +22,8 @@ type WorkerEvent = Extract<
       | 'worker-ready'
       | 'worker-exited'
       | 'heartbeat-missed'
-      | 'memory-over-limit';
+      | 'memory-over-limit'
+      | 'requests-served';
   }
 >;
 
@@ -51,6 +53,9 @@ export function observeWorker(ctx: Ctx, event: WorkerEvent): void {
       log(ctx, 'warn', 'heartbeat missed', { group: g.name, index: w.index, worker: w.id });
       kill(ctx, g, w, 'heartbeat');
       ctx.dirty.add(g);
+      return;
+    case 'requests-served':
+      observeRequests(ctx, g, w, event.total);
       return;
     case 'memory-over-limit':
       if (w.place !== 'current' || w.intent !== null || ctx.state.shutdown !== null) return;

@@ -1,5 +1,6 @@
 import { log, report } from './log.ts';
 import { drain, placeCurrent } from './membership.ts';
+import { drawRecycleLimits, startRecycles } from './recycle.ts';
 import { offerSlot, takeFreeSlot } from './slots.ts';
 import {
   atStrength,
@@ -32,6 +33,7 @@ export function reconcile(ctx: Ctx, g: GroupState): void {
     return;
   }
   resizeSlots(ctx, g);
+  startRecycles(ctx, g);
   const limit = g.desired + nonNegative(g.spec.reload.maxSurge);
   const minAvailable = g.desired - nonNegative(g.spec.reload.maxUnavailable);
 
@@ -78,6 +80,7 @@ function fork(ctx: Ctx, g: GroupState, index: number): void {
     intent: null,
     oldReason: 'reload',
     replace: false,
+    recycle: drawRecycleLimits(ctx, g.spec.recycle),
   };
   state.workers.set(w.id, w);
   g.members.add(w.id);

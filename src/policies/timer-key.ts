@@ -15,5 +15,7 @@ export function timerKey(timer: Timer): string {
       return `kill-deadline:${timer.worker}`;
     case 'reload-deadline':
       return `reload-deadline:${timer.group}`;
+    case 'recycle':
+      return `recycle:${timer.worker}`;
   }
 }

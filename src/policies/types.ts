@@ -49,14 +49,25 @@ export interface GroupSpec {
     readonly timeoutMs: number;
   };
   readonly shutdown: { readonly timeoutMs: number };
+  /** Absent or both limits 0: workers are never recycled. */
+  readonly recycle?: RecycleSpec;
 }
+
+export interface RecycleSpec {
+  readonly afterRequests: number;
+  readonly afterMs: number;
+  readonly jitter: number;
+}
+
+export type RecycleCause = 'requests' | 'uptime';
 
 /** Timers are data: the engine names what it waits for, the primary only counts down. */
 export type Timer =
   | { readonly kind: 'respawn'; readonly group: string; readonly index: number }
   | { readonly kind: 'ready-timeout'; readonly worker: WorkerId }
   | { readonly kind: 'kill-deadline'; readonly worker: WorkerId }
-  | { readonly kind: 'reload-deadline'; readonly group: string };
+  | { readonly kind: 'reload-deadline'; readonly group: string }
+  | { readonly kind: 'recycle'; readonly worker: WorkerId };
 
 /** Why a worker is being replaced or stopped; recorded on the worker before any action is emitted. */
 export type StopReason =
@@ -66,6 +77,7 @@ export type StopReason =
   | 'removed'
   | 'shutdown'
   | 'memory'
+  | 'recycle'
   | 'heartbeat'
   | 'ready-timeout'
   | 'kill-deadline';
@@ -107,7 +119,9 @@ export type EngineEvent =
   | { readonly type: 'scale-requested'; readonly counts: Readonly<Record<string, number>> }
   | { readonly type: 'shutdown-requested' }
   | { readonly type: 'heartbeat-missed'; readonly worker: WorkerId }
-  | { readonly type: 'memory-over-limit'; readonly worker: WorkerId; readonly rssBytes: number };
+  | { readonly type: 'memory-over-limit'; readonly worker: WorkerId; readonly rssBytes: number }
+  /** How many HTTP requests the worker has served since it started (from its heartbeat; for recycling). */
+  | { readonly type: 'requests-served'; readonly worker: WorkerId; readonly total: number };
 
 export type Outcome =
   | { readonly kind: 'group-ready'; readonly group: string }

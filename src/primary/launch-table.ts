@@ -36,6 +36,7 @@ export class LaunchTable {
   readonly #launches = new Map<string, Map<string, Launch>>();
   readonly #health = new Map<string, HealthLimits>();
   readonly #drain = new Map<string, DrainSettings>();
+  readonly #recycleOnRequests = new Set<string>();
 
   /** Records the config's launch settings and returns the engine's view of each group. */
   apply(config: ClusterConfig): Record<string, GroupSpec> {
@@ -55,6 +56,8 @@ export class LaunchTable {
         timeoutMs: group.shutdown.timeoutMs,
         spreadMs: group.shutdown.longLived.spreadMs,
       });
+      if (group.recycle.afterRequests > 0) this.#recycleOnRequests.add(name);
+      else this.#recycleOnRequests.delete(name);
       specs[name] = toGroupSpec(group, revision, resolved?.count?.value);
     }
     for (const name of this.#health.keys()) {
@@ -70,6 +73,11 @@ export class LaunchTable {
 
   health(group: string): HealthLimits | undefined {
     return this.#health.get(group);
+  }
+
+  /** Whether the engine needs the group's request counts (`recycle.afterRequests`). */
+  recyclesOnRequests(group: string): boolean {
+    return this.#recycleOnRequests.has(group);
   }
 
   /** The group's `shutdown` settings a draining worker budgets with (the engine kills it after `timeoutMs`). */
@@ -109,5 +117,6 @@ export function toGroupSpec(group: GroupConfig, revision: string, autoCount?: nu
     restart: group.restart,
     reload: group.reload,
     shutdown: group.shutdown,
+    recycle: group.recycle,
   };
 }

@@ -33,6 +33,8 @@ export interface GroupStatus {
   readonly lastExit: LastExitStatus | null;
   /** What each `'auto'` setting of the group resolved to and why, e.g. `count: { value: 2, reason: 'cgroup cpu.max 200000/100000' }`. */
   readonly auto?: AutoSettings;
+  /** Workers replaced by `recycle` (by cause); not failures, so not in `restarts`. */
+  readonly recycled?: GroupView['recycled'];
   readonly workers: readonly WorkerStatus[];
 }
 
@@ -102,6 +104,7 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
               reason: describeExit(group.lastExit),
             },
       auto: inputs.auto?.(group.name) ?? {},
+      recycled: group.recycled,
       workers: group.workers.map((worker) => ({
         id: worker.id,
         pid: worker.pid,

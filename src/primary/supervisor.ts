@@ -181,7 +181,12 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           health.arm(event.worker);
           dispatch({ type: 'worker-ready', worker: event.worker });
         }
-        if (event.message.orchestrator === 'heartbeat') health.beat(event.worker, event.message.rss);
+        if (event.message.orchestrator === 'heartbeat') {
+          health.beat(event.worker, event.message.rss);
+          const http = event.message.http;
+          if (http !== undefined && launches.recyclesOnRequests(entry.group))
+            dispatch({ type: 'requests-served', worker: event.worker, total: http.started });
+        }
         if (event.message.orchestrator === 'drain-progress')
           drainProgress(event.worker, entry, event.message.longLived);
         // Sent after node:cluster has processed the worker's server close (same channel, in order): see

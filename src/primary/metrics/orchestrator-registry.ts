@@ -83,6 +83,18 @@ export function createOrchestratorMetrics(
       }
     },
   });
+  new Counter({
+    name: 'orchestrator_group_recycles_total',
+    help: 'Workers replaced by recycle (after their requests or uptime), by cause: planned, not failures.',
+    labelNames: ['group', 'cause'],
+    registers,
+    collect() {
+      this.reset();
+      for (const g of snapshot)
+        for (const cause of ['requests', 'uptime'] as const)
+          this.inc({ group: g.name, cause }, g.recycled[cause]);
+    },
+  });
   new Gauge({
     name: 'orchestrator_group_desired_workers',
     help: 'How many workers each group should run (its count, or a scale override).',
