@@ -243,6 +243,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         longLived: (worker) => supervisor.longLived(worker),
         cpuSeconds: processCpuSeconds,
         loopDelayMs: (worker) => beats.get(worker)?.loopDelayMs ?? null,
+        ...(live.config.metrics.http ? { http: (worker: number) => beats.get(worker)?.http ?? null } : {}),
       }),
       versions: VERSIONS,
     }),

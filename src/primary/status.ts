@@ -1,6 +1,7 @@
 import type { AutoSettings } from '../config/auto-settings.ts';
 import { describeExit, type ExitFacts } from '../policies/exit-reason.ts';
 import type { GroupView } from '../policies/view.ts';
+import type { HttpStats } from '../worker/http-stats.ts';
 import type { Scheduling } from './hosts/types.ts';
 import type { LastReload } from './reload-history.ts';
 import type { Versions } from './upgrade/protocol.ts';
@@ -65,6 +66,8 @@ export interface WorkerStatus {
    * sessions) it still holds, as it last reported; null otherwise.
    */
   readonly longLived: number | null;
+  /** The worker's HTTP request counters from its last heartbeat, when they are kept (`metrics.http`). */
+  readonly http?: HttpStats | null;
 }
 
 export interface StatusInputs {
@@ -79,6 +82,7 @@ export interface StatusInputs {
   readonly cpuSeconds: (pid: number) => number | null;
   readonly loopDelayMs?: (worker: number) => number | null;
   readonly longLived?: (worker: number) => number | null;
+  readonly http?: (worker: number) => HttpStats | null;
 }
 
 export function buildStatus(inputs: StatusInputs): StatusJson {
@@ -117,6 +121,7 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
         cpuSeconds: worker.pid === null ? null : inputs.cpuSeconds(worker.pid),
         loopDelayMs: worker.pid === null ? null : (inputs.loopDelayMs?.(worker.id) ?? null),
         longLived: worker.state === 'draining' ? (inputs.longLived?.(worker.id) ?? null) : null,
+        ...(inputs.http === undefined ? {} : { http: worker.pid === null ? null : inputs.http(worker.id) }),
       })),
     })),
   };

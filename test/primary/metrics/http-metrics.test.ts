@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { orchestrator } from '../../helpers/cli.ts';
 import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
@@ -78,6 +79,12 @@ describe('orchestrator up: HTTP request metrics (metrics.http)', function () {
     expect(added(web('_bucket', '10'))).to.equal(16);
     expect(added(web('_bucket', '+Inf'))).to.equal(16);
     expect(added(web('_sum'))).to.be.at.least(0.6);
+
+    // `top` shows each group's request rate and p99 next to the usual columns.
+    const top = await orchestrator(['top'], cluster.dir.path);
+    expect(top.code, top.stderr).to.equal(0);
+    expect(top.stdout).to.match(/^NAME\s+STATE.*LOOP\s+REQ\/S\s+P99$/m);
+    expect(top.stdout).to.match(/^web\s+running\s+2\/2\s+0\s+\d+(\.\d)?\s+(-|\d+\.\d ms)$/m);
   });
 
   it('exposes no request metrics and counts nothing in the workers when metrics.http is off', async () => {
