@@ -7,6 +7,7 @@
  *   npx node bench/request-stats.ts [--rounds 15] [--duration 3] [--connections 50] [--workers 2]
  */
 import { loadavg } from 'node:os';
+import { processCpuSeconds } from '../src/primary/proc-cpu.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { numberFlag } from './lib/args.ts';
 import { startOrchestrator } from './lib/contenders.ts';
@@ -31,6 +32,11 @@ async function settings(
   }
 }
 
+/** User + system CPU seconds of these processes so far (from /proc). */
+function workersCpu(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + (processCpuSeconds(pid) ?? 0), 0);
+}
+
 export async function run(): Promise<string> {
   const rounds = numberFlag('rounds', 15);
   const durationSec = numberFlag('duration', 3);
@@ -39,6 +45,7 @@ export async function run(): Promise<string> {
   const samples = new Map<Variant, number[]>();
   const p99s = new Map<Variant, number[]>();
   const ratios = new Map<Variant, number[]>();
+  const cpuPerRequest = new Map<Variant, number[]>();
   const log: string[] = [
     `load average at start: ${loadavg()
       .map((n) => n.toFixed(2))
@@ -60,16 +67,22 @@ export async function run(): Promise<string> {
       for (const variant of rotation(VARIANTS, round)) {
         const cluster = clusters.get(variant);
         if (cluster === undefined) continue;
+        const cpuBefore = workersCpu(cluster.workerPids());
         const result = await measureThroughput({
           url: cluster.url,
           connections,
           durationSec,
           connectionPerRequest: false,
         });
+        // CPU time the workers spent per request: what the counting adds to each request, and far less
+        // sensitive to the other load on the machine than requests per second.
+        const cpuUs =
+          ((workersCpu(cluster.workerPids()) - cpuBefore) * 1e6) / (result.requestsPerSec * durationSec);
+        cpuPerRequest.set(variant, [...(cpuPerRequest.get(variant) ?? []), cpuUs]);
         perRound.set(variant, result.requestsPerSec);
         samples.set(variant, [...(samples.get(variant) ?? []), result.requestsPerSec]);
         p99s.set(variant, [...(p99s.get(variant) ?? []), result.p99Ms]);
-        const line = `round ${round + 1} ${variant}: ${fixed(result.requestsPerSec)} req/s, p99 ${fixed(result.p99Ms, 2)} ms, ${result.errors} errors, load ${loadavg()[0]?.toFixed(2)}`;
+        const line = `round ${round + 1} ${variant}: ${fixed(result.requestsPerSec)} req/s, p99 ${fixed(result.p99Ms, 2)} ms, worker CPU ${fixed(cpuUs, 1)} µs/request, ${result.errors} errors, load ${loadavg()[0]?.toFixed(2)}`;
         log.push(line);
         process.stderr.write(`${line}\n`);
       }
@@ -84,16 +97,25 @@ export async function run(): Promise<string> {
     `## Request counting (${workers} workers each, ${connections} keep-alive connections, ${durationSec} s bursts taking turns, ${rounds} rounds)`,
     '',
     table(
-      ['counting', 'median req/s', 'median of per-round ratios to off', 'median p99 ms'],
+      [
+        'counting',
+        'median req/s',
+        'median of per-round ratios to off',
+        'worker CPU µs/request (median)',
+        'vs off',
+        'median p99 ms',
+      ],
       VARIANTS.map((variant) => [
         variant,
         fixed(med(variant)),
         `${median(ratios.get(variant) ?? []).toFixed(3)}x`,
+        fixed(median(cpuPerRequest.get(variant) ?? []), 1),
+        `${(median(cpuPerRequest.get(variant) ?? []) / median(cpuPerRequest.get('off') ?? [])).toFixed(3)}x`,
         fixed(median(p99s.get(variant) ?? []), 2),
       ]),
     ),
     '',
-    'Target: >= 0.97x off.',
+    'Target: >= 0.97x off in throughput, i.e. at most ~3 % more worker CPU per request.',
     '',
     ...everyRun(log),
   ].join('\n');
