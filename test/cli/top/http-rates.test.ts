@@ -29,6 +29,7 @@ const sample = (at: number, workers: WorkerStatus[]) => ({
   at,
   status: {
     pid: 42,
+    socket: '/run/c.sock',
     config: { path: '/c.json', generation: 1, error: null },
     groups: [
       {
@@ -38,6 +39,9 @@ const sample = (at: number, workers: WorkerStatus[]) => ({
         desired: 2,
         ready: 2,
         lastReload: null,
+        scaled: null,
+        condition: null,
+        lastExit: null,
         workers,
       },
     ],
