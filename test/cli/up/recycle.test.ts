@@ -71,6 +71,9 @@ describe('orchestrator up: recycle', function () {
     }
     expect(up.count((r) => r.msg === 'worker exited' && r.failure === true)).to.equal(0);
 
+    const table = await orchestrator(['status'], cluster.dir.path);
+    expect(table.stdout).to.match(/^web: recycled \d+ \(\d+ after requests, 0 after uptime\)$/m);
+
     const families = parsePrometheus(await getText(`http://127.0.0.1:${metricsPort}/metrics`));
     const recycles = family(families, 'orchestrator_group_recycles_total').metrics;
     const byRequests = recycles.find((m) => m.labels?.group === 'web' && m.labels?.cause === 'requests');
