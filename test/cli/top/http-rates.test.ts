@@ -22,6 +22,7 @@ const worker = (index: number, http: HttpStats | null): WorkerStatus => ({
   rss: 1,
   cpuSeconds: 1,
   loopDelayMs: 0.5,
+  longLived: null,
   http,
 });
 
