@@ -32,6 +32,10 @@ export type WorkerMessage =
    * `DRAIN_PROGRESS_INTERVAL_MS`), ending with 0 once they are all closed.
    */
   | { readonly orchestrator: 'drain-progress'; readonly longLived: number }
+   * A server bound its own socket with SO_REUSEPORT (`scheduling: 'reusePort'`): node:cluster's 'listening'
+   * never fires for such a server, so this takes its place.
+   */
+  | { readonly orchestrator: 'listening' }
   /** The drain finished (servers closed, `onShutdown` hooks ran); the worker exits right after. */
   | { readonly orchestrator: 'drained' }
   /** The answer to `diagnose`: the file is written (its size in bytes), or why it is not. */
@@ -98,12 +102,15 @@ export const DEFAULT_SPREAD_MS = 3000;
 export const ENV_GROUP = 'ORCHESTRATOR_GROUP';
 export const ENV_WORKER_INDEX = 'ORCHESTRATOR_WORKER_INDEX';
 export const ENV_WORKER_ID = 'ORCHESTRATOR_WORKER_ID';
+/** Set to '1' on the workers of a `scheduling: 'reusePort'` group. */
+export const ENV_REUSE_PORT = 'ORCHESTRATOR_REUSE_PORT';
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false;
   const tag = (value as { orchestrator?: unknown }).orchestrator;
   return (
     tag === 'ready' ||
+    tag === 'listening' ||
     tag === 'heartbeat' ||
     tag === 'drained' ||
     tag === 'metrics' ||

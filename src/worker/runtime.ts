@@ -5,9 +5,11 @@ import { shortenListenCrash } from './listen-crash.ts';
 import {
   DEFAULT_SPREAD_MS,
   DRAIN_PROGRESS_INTERVAL_MS,
+  ENV_REUSE_PORT,
   HEARTBEAT_INTERVAL_MS,
   isPrimaryMessage,
 } from './protocol.ts';
+import { bindWithReusePort } from './reuse-port.ts';
 import { runtimeState } from './runtime-state.ts';
 import { createServerRegistry } from './server-registry.ts';
 import { settleWithin } from './timeouts.ts';
@@ -41,6 +43,9 @@ export function installRuntime(): void {
 
   keepOutputOnExit();
   shortenListenCrash();
+  if (process.env[ENV_REUSE_PORT] === '1') {
+    bindWithReusePort(() => void sendToPrimary({ orchestrator: 'listening' }));
+  }
   const registry = createServerRegistry();
   startHeartbeat({ intervalMs: HEARTBEAT_INTERVAL_MS, send: (beat) => void sendToPrimary(beat) });
 

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Signal, WorkerId } from '../../policies/types.ts';
-import { isWorkerMessage, type PrimaryMessage } from '../../worker/protocol.ts';
+import { ENV_REUSE_PORT, isWorkerMessage, type PrimaryMessage } from '../../worker/protocol.ts';
 import type { ClusterHost, ForkRequest, HostListener, Scheduling } from './types.ts';
 
 /**
@@ -27,7 +27,9 @@ export function createLocalHost(
     });
     let worker: Worker;
     try {
-      worker = cluster.fork(request.env);
+      worker = cluster.fork(
+        scheduling === 'reusePort' ? { ...request.env, [ENV_REUSE_PORT]: '1' } : request.env,
+      );
     } catch {
       listener({ type: 'exit', worker: id, code: null, signal: null });
       return;
@@ -43,7 +45,10 @@ export function createLocalHost(
     worker.on('online', () => listener({ type: 'online', worker: id }));
     worker.on('listening', () => listener({ type: 'listening', worker: id }));
     worker.on('message', (message: unknown) => {
-      if (isWorkerMessage(message)) listener({ type: 'message', worker: id, message });
+      if (!isWorkerMessage(message)) return;
+      // A reusePort server binds in the worker, so node:cluster never hears of it: the runtime tells us.
+      if (message.orchestrator === 'listening') listener({ type: 'listening', worker: id });
+      else listener({ type: 'message', worker: id, message });
     });
     // A worker that fails to spawn emits 'error' then 'exit'; the exit is what the engine needs.
     worker.on('error', () => {});
