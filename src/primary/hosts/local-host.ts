@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Signal, WorkerId } from '../../policies/types.ts';
 import { ENV_REUSE_PORT, isWorkerMessage, type PrimaryMessage } from '../../worker/protocol.ts';
+import { bootPriorityOfThisProcess } from './boot-priority.ts';
 import type { ClusterHost, ForkRequest, HostListener, Scheduling } from './types.ts';
 
 /**
@@ -16,6 +17,7 @@ export function createLocalHost(
   // Must be set before the first fork: node:cluster reads it once, in its first setupPrimary().
   cluster.schedulingPolicy = scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   const workers = new Map<WorkerId, Worker>();
+  const priority = bootPriorityOfThisProcess();
 
   const fork = (request: ForkRequest): void => {
     const id = request.worker;
@@ -37,15 +39,25 @@ export function createLocalHost(
     workers.set(id, worker);
     // Listeners are attached before the event loop turns, so no cluster event of this worker can be missed.
     const pid = worker.process.pid;
-    if (pid !== undefined) listener({ type: 'forked', worker: id, pid });
+    if (pid !== undefined) {
+      priority.booting(pid);
+      listener({ type: 'forked', worker: id, pid });
+    }
+    const serving = (): void => {
+      if (pid !== undefined) priority.serving(pid);
+    };
     const stdout = worker.process.stdout;
     const stderr = worker.process.stderr;
     if (stdout) listener({ type: 'output', worker: id, fd: 'stdout', stream: stdout });
     if (stderr) listener({ type: 'output', worker: id, fd: 'stderr', stream: stderr });
     worker.on('online', () => listener({ type: 'online', worker: id }));
-    worker.on('listening', () => listener({ type: 'listening', worker: id }));
+    worker.on('listening', () => {
+      serving();
+      listener({ type: 'listening', worker: id });
+    });
     worker.on('message', (message: unknown) => {
       if (!isWorkerMessage(message)) return;
+      if (message.orchestrator === 'ready' || message.orchestrator === 'listening') serving();
       // A reusePort server binds in the worker, so node:cluster never hears of it: the runtime tells us.
       if (message.orchestrator === 'listening') listener({ type: 'listening', worker: id });
       else listener({ type: 'message', worker: id, message });
@@ -53,6 +65,7 @@ export function createLocalHost(
     // A worker that fails to spawn emits 'error' then 'exit'; the exit is what the engine needs.
     worker.on('error', () => {});
     worker.on('exit', (code, signal) => {
+      if (pid !== undefined) priority.gone(pid);
       workers.delete(id);
       listener({ type: 'exit', worker: id, code: code ?? null, signal: signal ?? null });
     });
