@@ -97,7 +97,7 @@ export function createLogger(options: LoggerOptions = {}): PrimaryLogger {
 
 /** The primary's pino records as `up` shows them on a terminal (also used by `orchestrator logs`). */
 export function prettyRecords(colors: boolean): (record: string) => string {
-  // Loaded only when lines are shown to a person: pino-pretty is about 30 modules and 5 MB of the primary's
+  // Loaded only when lines are shown to a person: pino-pretty is about 30 modules (1-2 MB of the primary's
   // memory that `up` under systemd, Docker or PM2-style log files (JSON lines) never uses.
   const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   return prettyFactory({
