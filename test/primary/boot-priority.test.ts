@@ -24,7 +24,7 @@ describe('booting workers run at a lower priority', () => {
     expect(mayRestorePriority('', '', 0)).to.equal(false);
   });
 
-  it('lowers a forked worker by 10 steps, restores it once when it serves, and forgets one that exits', () => {
+  it('lowers a worker forked while its group serves, restores it once when it serves, forgets one that exits', () => {
     const calls: [number, number][] = [];
     const priority = createBootPriority({
       enabled: true,
@@ -34,9 +34,16 @@ describe('booting workers run at a lower priority', () => {
         calls.push([pid, value]);
       },
     });
-    priority.booting(11);
-    priority.booting(12);
-    priority.booting(13);
+    // The first start: nobody serves yet, so nothing is lowered.
+    priority.booting(1, 'web');
+    priority.booting(2, 'api');
+    priority.serving(1);
+    priority.serving(2);
+    expect(calls).to.deep.equal([]);
+    // A reload of web: web's new workers boot below the serving ones.
+    priority.booting(11, 'web');
+    priority.booting(12, 'web');
+    priority.booting(13, 'web');
     priority.serving(11);
     priority.serving(11);
     priority.gone(12);
@@ -47,9 +54,14 @@ describe('booting workers run at a lower priority', () => {
       [12, 12],
       [11, 2],
     ]);
+    // Every web worker gone: the next one boots at full priority.
+    for (const pid of [1, 11, 12, 13]) priority.gone(pid);
+    priority.booting(14, 'web');
+    expect(calls).to.have.length(3);
     const off = createBootPriority({ enabled: false, base: 0, setPriority: () => calls.push([0, 0]) });
-    off.booting(1);
     off.serving(1);
+    off.booting(2, 'web');
+    off.serving(2);
     expect(calls).to.have.length(3);
   });
 
@@ -57,7 +69,7 @@ describe('booting workers run at a lower priority', () => {
     this.timeout(60_000);
     const cluster = useCluster();
 
-    it('a worker is niced while it boots and back at the primary priority once it listens', async () => {
+    it('during a reload, a new worker is niced while it boots and back at the primary priority once it listens', async () => {
       const port = await freePort();
       const up = cluster.start({
         groups: {
@@ -68,11 +80,18 @@ describe('booting workers run at a lower priority', () => {
           },
         },
       });
+      await up.waitForMessage('cluster ready');
+      const primary = up.child.pid as number;
+      const [first] = workerProcesses(primary);
+      if (first === undefined) throw new Error('no worker after cluster ready');
+      // The first start had nobody to protect: full priority.
+      expect(getPriority(first.pid)).to.equal(getPriority());
+      up.signal('SIGHUP');
       const pid = await eventually(
         async () => {
-          const [worker] = workerProcesses(up.child.pid as number);
-          if (worker === undefined) throw new Error('no worker yet');
-          return worker.pid;
+          const fresh = workerProcesses(primary).find((w) => w.pid !== first.pid);
+          if (fresh === undefined) throw new Error('no new worker yet');
+          return fresh.pid;
         },
         30_000,
         20,
@@ -85,7 +104,7 @@ describe('booting workers run at a lower priority', () => {
       // Bounded poll: the primary lowers the worker right after the fork, which the poll above may beat.
       const booting = permitted ? getPriority() + 10 : getPriority();
       await eventually(async () => expect(getPriority(pid), 'while booting').to.equal(booting), 2500, 20);
-      await up.waitForMessage('cluster ready');
+      await up.waitFor((r) => r.msg === 'rollout finished', 30_000, 'the reload to finish');
       expect(getPriority(pid), 'once listening').to.equal(getPriority());
     });
   });

@@ -19,8 +19,12 @@ export function mayRestorePriority(status: string, limits: string, nice: number)
 }
 
 export interface BootPriority {
-  /** A worker was forked: it runs at a lower priority until `serving`. */
-  booting(pid: number): void;
+  /**
+   * A worker of `group` was forked: while another worker of its group serves, it runs at a lower priority
+   * until `serving`. With none serving (the first start, a group whose every worker died) it boots at full
+   * priority: nobody's latency is protected by slowing it down, and the group is down until it serves.
+   */
+  booting(pid: number, group: string): void;
   /** The worker listens (or said it is ready): back to the primary's priority. */
   serving(pid: number): void;
   /** The worker exited: nothing to restore (its pid may soon be another process's). */
@@ -35,12 +39,14 @@ export interface BootPriorityOptions {
 
 /**
  * On two cores a booting worker (compiling the app, its imports, its first requests' code) takes CPU from
- * the workers serving traffic, which shows up as the p99 of a reload (docs/benchmarks.md). So it boots at a
- * lower priority and gets the primary's back once it serves. Each pid is restored at most once; a failure
+ * the workers serving traffic, which shows up as the p99 of a reload (docs/benchmarks.md). So, while its
+ * group has workers serving, it boots at a lower priority and gets the primary's back once it serves. Each pid is restored at most once; a failure
  * (the process is gone) is ignored: its exit is reported elsewhere.
  */
 export function createBootPriority(options: BootPriorityOptions): BootPriority {
   const lowered = new Set<number>();
+  const groupOf = new Map<number, string>();
+  const serving = new Set<number>();
   const set = (pid: number, priority: number): boolean => {
     try {
       options.setPriority(pid, priority);
@@ -50,16 +56,21 @@ export function createBootPriority(options: BootPriorityOptions): BootPriority {
     }
   };
   return {
-    booting(pid) {
+    booting(pid, group) {
+      groupOf.set(pid, group);
       if (!options.enabled) return;
-      if (set(pid, Math.min(19, options.base + BOOT_NICE_STEP))) lowered.add(pid);
+      const othersServe = [...serving].some((other) => groupOf.get(other) === group);
+      if (othersServe && set(pid, Math.min(19, options.base + BOOT_NICE_STEP))) lowered.add(pid);
     },
     serving(pid) {
+      serving.add(pid);
       if (!lowered.delete(pid)) return;
       set(pid, options.base);
     },
     gone(pid) {
       lowered.delete(pid);
+      serving.delete(pid);
+      groupOf.delete(pid);
     },
   };
 }

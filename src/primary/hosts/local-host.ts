@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Signal, WorkerId } from '../../policies/types.ts';
-import { ENV_REUSE_PORT, isWorkerMessage, type PrimaryMessage } from '../../worker/protocol.ts';
+import { ENV_GROUP, ENV_REUSE_PORT, isWorkerMessage, type PrimaryMessage } from '../../worker/protocol.ts';
 import { bootPriorityOfThisProcess } from './boot-priority.ts';
 import type { ClusterHost, ForkRequest, HostListener, Scheduling } from './types.ts';
 
@@ -40,7 +40,7 @@ export function createLocalHost(
     // Listeners are attached before the event loop turns, so no cluster event of this worker can be missed.
     const pid = worker.process.pid;
     if (pid !== undefined) {
-      priority.booting(pid);
+      priority.booting(pid, request.env[ENV_GROUP] ?? '');
       listener({ type: 'forked', worker: id, pid });
     }
     const serving = (): void => {
