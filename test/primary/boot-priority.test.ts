@@ -24,7 +24,7 @@ describe('booting workers run at a lower priority', () => {
     expect(mayRestorePriority('', '', 0)).to.equal(false);
   });
 
-  it('lowers a worker forked while its group serves, restores it once when it serves, forgets one that exits', () => {
+  it('lowers a worker forked while its slot is served, restores it once when it serves, forgets one that exits', () => {
     const calls: [number, number][] = [];
     const priority = createBootPriority({
       enabled: true,
@@ -35,15 +35,16 @@ describe('booting workers run at a lower priority', () => {
       },
     });
     // The first start: nobody serves yet, so nothing is lowered.
-    priority.booting(1, 'web');
-    priority.booting(2, 'api');
+    priority.booting(1, 'web.0');
+    priority.booting(2, 'web.1');
     priority.serving(1);
     priority.serving(2);
     expect(calls).to.deep.equal([]);
-    // A reload of web: web's new workers boot below the serving ones.
-    priority.booting(11, 'web');
-    priority.booting(12, 'web');
-    priority.booting(13, 'web');
+    // A reload: each new worker boots below the serving one it replaces; a scale-up's new slot does not.
+    priority.booting(11, 'web.0');
+    priority.booting(12, 'web.1');
+    priority.booting(13, 'web.0');
+    priority.booting(15, 'web.2');
     priority.serving(11);
     priority.serving(11);
     priority.gone(12);
@@ -54,13 +55,13 @@ describe('booting workers run at a lower priority', () => {
       [12, 12],
       [11, 2],
     ]);
-    // Every web worker gone: the next one boots at full priority.
-    for (const pid of [1, 11, 12, 13]) priority.gone(pid);
-    priority.booting(14, 'web');
+    // A respawn after a crash (the slot's worker is gone) boots at full priority.
+    for (const pid of [1, 11, 13]) priority.gone(pid);
+    priority.booting(14, 'web.0');
     expect(calls).to.have.length(3);
     const off = createBootPriority({ enabled: false, base: 0, setPriority: () => calls.push([0, 0]) });
     off.serving(1);
-    off.booting(2, 'web');
+    off.booting(2, 'web.0');
     off.serving(2);
     expect(calls).to.have.length(3);
   });

@@ -20,11 +20,12 @@ export function mayRestorePriority(status: string, limits: string, nice: number)
 
 export interface BootPriority {
   /**
-   * A worker of `group` was forked: while another worker of its group serves, it runs at a lower priority
-   * until `serving`. With none serving (the first start, a group whose every worker died) it boots at full
-   * priority: nobody's latency is protected by slowing it down, and the group is down until it serves.
+   * A worker for `slot` (its group and index) was forked: while another worker of the same slot serves (the
+   * one it replaces in a reload or a graceful health replacement), it runs at a lower priority until
+   * `serving`. Otherwise (the first start, a scale-up, a respawn after a crash) it boots at full priority:
+   * its slot serves nobody until it is up, and on a busy machine a niced process can be starved for seconds.
    */
-  booting(pid: number, group: string): void;
+  booting(pid: number, slot: string): void;
   /** The worker listens (or said it is ready): back to the primary's priority. */
   serving(pid: number): void;
   /** The worker exited: nothing to restore (its pid may soon be another process's). */
@@ -39,13 +40,13 @@ export interface BootPriorityOptions {
 
 /**
  * On two cores a booting worker (compiling the app, its imports, its first requests' code) takes CPU from
- * the workers serving traffic, which shows up as the p99 of a reload (docs/benchmarks.md). So, while its
- * group has workers serving, it boots at a lower priority and gets the primary's back once it serves. Each pid is restored at most once; a failure
+ * the workers serving traffic, which shows up as the p99 of a reload (docs/benchmarks.md). So a worker that
+ * replaces a serving one boots at a lower priority and gets the primary's back once it serves. Each pid is restored at most once; a failure
  * (the process is gone) is ignored: its exit is reported elsewhere.
  */
 export function createBootPriority(options: BootPriorityOptions): BootPriority {
   const lowered = new Set<number>();
-  const groupOf = new Map<number, string>();
+  const slotOf = new Map<number, string>();
   const serving = new Set<number>();
   const set = (pid: number, priority: number): boolean => {
     try {
@@ -56,11 +57,11 @@ export function createBootPriority(options: BootPriorityOptions): BootPriority {
     }
   };
   return {
-    booting(pid, group) {
-      groupOf.set(pid, group);
+    booting(pid, slot) {
+      slotOf.set(pid, slot);
       if (!options.enabled) return;
-      const othersServe = [...serving].some((other) => groupOf.get(other) === group);
-      if (othersServe && set(pid, Math.min(19, options.base + BOOT_NICE_STEP))) lowered.add(pid);
+      const replacing = [...serving].some((other) => slotOf.get(other) === slot);
+      if (replacing && set(pid, Math.min(19, options.base + BOOT_NICE_STEP))) lowered.add(pid);
     },
     serving(pid) {
       serving.add(pid);
@@ -70,7 +71,7 @@ export function createBootPriority(options: BootPriorityOptions): BootPriority {
     gone(pid) {
       lowered.delete(pid);
       serving.delete(pid);
-      groupOf.delete(pid);
+      slotOf.delete(pid);
     },
   };
 }

@@ -1,6 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Signal, WorkerId } from '../../policies/types.ts';
-import { ENV_GROUP, ENV_REUSE_PORT, isWorkerMessage, type PrimaryMessage } from '../../worker/protocol.ts';
+import {
+  ENV_GROUP,
+  ENV_REUSE_PORT,
+  ENV_WORKER_INDEX,
+  isWorkerMessage,
+  type PrimaryMessage,
+} from '../../worker/protocol.ts';
 import { bootPriorityOfThisProcess } from './boot-priority.ts';
 import type { ClusterHost, ForkRequest, HostListener, Scheduling } from './types.ts';
 
@@ -40,7 +46,7 @@ export function createLocalHost(
     // Listeners are attached before the event loop turns, so no cluster event of this worker can be missed.
     const pid = worker.process.pid;
     if (pid !== undefined) {
-      priority.booting(pid, request.env[ENV_GROUP] ?? '');
+      priority.booting(pid, `${request.env[ENV_GROUP]}.${request.env[ENV_WORKER_INDEX]}`);
       listener({ type: 'forked', worker: id, pid });
     }
     const serving = (): void => {
