@@ -32,6 +32,7 @@ export type WorkerMessage =
    * `DRAIN_PROGRESS_INTERVAL_MS`), ending with 0 once they are all closed.
    */
   | { readonly orchestrator: 'drain-progress'; readonly longLived: number }
+  /**
    * A server bound its own socket with SO_REUSEPORT (`scheduling: 'reusePort'`): node:cluster's 'listening'
    * never fires for such a server, so this takes its place.
    */
