@@ -19,7 +19,7 @@ export type ContenderName = 'raw' | 'pm2' | 'orchestrator';
 export const CONTENDERS: readonly ContenderName[] = ['raw', 'pm2', 'orchestrator'];
 
 export const HELLO_APP = fileURLToPath(new URL('../apps/hello.cjs', import.meta.url));
-const RAW_PRIMARY = fileURLToPath(new URL('../contenders/raw-cluster.ts', import.meta.url));
+const RAW_PRIMARY = fileURLToPath(new URL('../contenders/raw-cluster.mjs', import.meta.url));
 const PM2_BIN = fileURLToPath(new URL('../../node_modules/pm2/bin/pm2', import.meta.url));
 const DIST_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 

@@ -12,6 +12,7 @@ export interface HostPool {
  * One cluster host per scheduling policy in use. Round-robin, the default and by far the most common,
  * runs in this process, so a config with only round-robin groups costs no extra process; the first
  * `os` group starts a helper primary process for that policy.
+ * `reusePort` groups run in this process too.
  */
 export function createHostPool(preload: string, listener: HostListener): HostPool {
   const hosts = new Map<Scheduling, ClusterHost>();
@@ -20,9 +21,11 @@ export function createHostPool(preload: string, listener: HostListener): HostPoo
       let host = hosts.get(scheduling);
       if (!host) {
         host =
-          scheduling === 'round-robin'
-            ? createLocalHost(scheduling, preload, listener)
-            : createRemoteHost(scheduling, preload, listener);
+          // reusePort workers bind their own sockets, so node:cluster's policy never applies to them: they
+          // share this process's round-robin primary.
+          scheduling === 'os'
+            ? createRemoteHost(scheduling, preload, listener)
+            : createLocalHost(scheduling, preload, listener);
         hosts.set(scheduling, host);
       }
       return host;

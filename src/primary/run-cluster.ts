@@ -20,6 +20,7 @@ import { LiveConfig } from './live-config.ts';
 import { LogRing } from './logging/log-ring.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { HeartbeatStats } from './metrics/heartbeat-stats.ts';
+import { migratesRequests, reusePortWarning } from './migrate-req.ts';
 import { type Operations, startOperations } from './operations.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
 import { ReloadHistory } from './reload-history.ts';
@@ -89,9 +90,19 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     return live.reject(errors);
   };
 
+  let warnedReusePort = false;
+  const checkReusePort = (config: ClusterConfig): void => {
+    if (warnedReusePort) return;
+    const warning = reusePortWarning(config, migratesRequests);
+    if (warning === null) return;
+    warnedReusePort = true;
+    log.warn(warning);
+  };
+
   const apply = (next: ClusterConfig, roll: readonly string[] | null): void => {
     const diff = live.accept(next, roll !== null);
     if (diff === null) return;
+    checkReusePort(next);
     log.info({ generation: live.generation, changes: diff.groups }, 'config applied');
     if (diff.metrics) {
       log.warn(
@@ -344,6 +355,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         stop('upgrade-failed');
       });
     }
+    checkReusePort(live.config);
     supervisor.apply(live.config);
     successor?.forked();
     ops.configApplied(live.generation);

@@ -36,6 +36,11 @@ export type WorkerMessage =
    * `DRAIN_PROGRESS_INTERVAL_MS`), ending with 0 once they are all closed.
    */
   | { readonly orchestrator: 'drain-progress'; readonly longLived: number }
+  /**
+   * A server bound its own socket with SO_REUSEPORT (`scheduling: 'reusePort'`): node:cluster's 'listening'
+   * never fires for such a server, so this takes its place.
+   */
+  | { readonly orchestrator: 'listening' }
   /** The drain finished (servers closed, `onShutdown` hooks ran); the worker exits right after. */
   | { readonly orchestrator: 'drained' }
   /** The answer to `diagnose`: the file is written (its size in bytes), or why it is not. */
@@ -107,12 +112,15 @@ export const ENV_WORKER_ID = 'ORCHESTRATOR_WORKER_ID';
  * the runtime subscribes to nothing, so the request path runs exactly as without the orchestrator.
  */
 export const ENV_HTTP_STATS = 'ORCHESTRATOR_HTTP_STATS';
+/** Set to '1' on the workers of a `scheduling: 'reusePort'` group. */
+export const ENV_REUSE_PORT = 'ORCHESTRATOR_REUSE_PORT';
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false;
   const tag = (value as { orchestrator?: unknown }).orchestrator;
   return (
     tag === 'ready' ||
+    tag === 'listening' ||
     tag === 'heartbeat' ||
     tag === 'drained' ||
     tag === 'metrics' ||

@@ -7,9 +7,11 @@ import {
   DEFAULT_SPREAD_MS,
   DRAIN_PROGRESS_INTERVAL_MS,
   ENV_HTTP_STATS,
+  ENV_REUSE_PORT,
   HEARTBEAT_INTERVAL_MS,
   isPrimaryMessage,
 } from './protocol.ts';
+import { bindWithReusePort } from './reuse-port.ts';
 import { runtimeState } from './runtime-state.ts';
 import { createServerRegistry } from './server-registry.ts';
 import { settleWithin } from './timeouts.ts';
@@ -43,6 +45,9 @@ export function installRuntime(): void {
 
   keepOutputOnExit();
   shortenListenCrash();
+  if (process.env[ENV_REUSE_PORT] === '1') {
+    bindWithReusePort(() => void sendToPrimary({ orchestrator: 'listening' }));
+  }
   const registry = createServerRegistry();
   const http = process.env[ENV_HTTP_STATS] === '1' ? countHttpRequests() : undefined;
   startHeartbeat({

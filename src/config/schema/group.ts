@@ -6,6 +6,7 @@ import { readySchema } from './ready.ts';
 import { recycleSchema } from './recycle.ts';
 import { reloadSchema } from './reload.ts';
 import { restartSchema } from './restart.ts';
+import { schedulingSchema } from './scheduling.ts';
 import { shutdownSchema } from './shutdown.ts';
 
 /** The extensions Node 24 runs directly (TypeScript ones through its type stripping). */
@@ -55,10 +56,7 @@ export const groupSchema = z
   .strictObject({
     entry: entrySchema,
     count: countSchema,
-    scheduling: z.enum(['round-robin', 'os']).default('round-robin').meta({
-      description:
-        "How connections reach workers: 'round-robin' (the primary accepts and hands them out, SCHED_RR) or 'os' (workers accept themselves, SCHED_NONE).",
-    }),
+    scheduling: schedulingSchema,
     env: z
       .record(
         envName,

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Signal, WorkerId } from '../../policies/types.ts';
 import type { PrimaryMessage, WorkerMessage } from '../../worker/protocol.ts';
 
-export type Scheduling = 'round-robin' | 'os';
+export type Scheduling = 'round-robin' | 'os' | 'reusePort';
 
 /** Everything needed to start one worker process. */
 export interface ForkRequest {
