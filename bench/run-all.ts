@@ -11,6 +11,7 @@ import { runMain } from './lib/procs.ts';
 import { run as longLived } from './long-lived.ts';
 import { run as memory } from './memory.ts';
 import { run as reload } from './reload.ts';
+import { run as requestStats } from './request-stats.ts';
 import { run as respawn } from './respawn.ts';
 import { run as scaleOut } from './scale-out.ts';
 import { run as throughput } from './throughput.ts';
@@ -20,7 +21,17 @@ await runMain(async () => {
   const outIndex = process.argv.indexOf('--out');
   const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
   const sections = [`Machine: ${describeMachine()}`];
-  const scenarios = { throughput, reload, longLived, respawn, memory, hotApply, scaleOut, upgrade };
+  const scenarios = {
+    throughput,
+    requestStats,
+    reload,
+    longLived,
+    respawn,
+    memory,
+    hotApply,
+    scaleOut,
+    upgrade,
+  };
   for (const [name, scenario] of Object.entries(scenarios)) {
     process.stderr.write(`\n== ${name}\n`);
     const began = performance.now();

@@ -45,7 +45,11 @@ export async function run(): Promise<string> {
           });
           samples.set(key(name, mode), [...(samples.get(key(name, mode)) ?? []), result.requestsPerSec]);
           errors.set(key(name, mode), (errors.get(key(name, mode)) ?? 0) + result.errors);
-          const line = `round ${round + 1} ${name} ${mode}: ${fixed(result.requestsPerSec)} req/s, p99 ${fixed(result.p99Ms, 2)} ms, ${result.errors} errors`;
+          const client =
+            result.clientCpuShare === null
+              ? ''
+              : `, wrk CPU ${fixed(result.clientCpuShare * 100)}% of a core`;
+          const line = `round ${round + 1} ${name} ${mode}: ${fixed(result.requestsPerSec)} req/s, p99 ${fixed(result.p99Ms, 2)} ms, ${result.errors} errors${client}`;
           log.push(line);
           process.stderr.write(`${line}\n`);
         }

@@ -19,7 +19,7 @@ export type ContenderName = 'raw' | 'pm2' | 'orchestrator';
 export const CONTENDERS: readonly ContenderName[] = ['raw', 'pm2', 'orchestrator'];
 
 export const HELLO_APP = fileURLToPath(new URL('../apps/hello.cjs', import.meta.url));
-const RAW_PRIMARY = fileURLToPath(new URL('../contenders/raw-cluster.ts', import.meta.url));
+const RAW_PRIMARY = fileURLToPath(new URL('../contenders/raw-cluster.mjs', import.meta.url));
 const PM2_BIN = fileURLToPath(new URL('../../node_modules/pm2/bin/pm2', import.meta.url));
 const DIST_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -40,6 +40,8 @@ export interface StartOptions {
   readonly crashTolerant?: boolean;
   /** Orchestrator only: extra keys for the group (merged over the defaults above). */
   readonly group?: Record<string, unknown>;
+  /** Orchestrator only: extra top-level config keys (e.g. `metrics`). */
+  readonly top?: Record<string, unknown>;
 }
 
 export interface Running {
@@ -242,7 +244,7 @@ export async function startOrchestrator(options: StartOptions): Promise<Orchestr
       : {}),
     ...options.group,
   };
-  const config = { groups: { web } };
+  const config = { ...options.top, groups: { web } };
   const writeConfig = (next: unknown): void =>
     writeFileSync(configFile, `${JSON.stringify(next, null, 2)}\n`);
   writeConfig(config);

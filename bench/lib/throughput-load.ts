@@ -10,6 +10,11 @@ export interface ThroughputResult {
   /** Connection errors, timeouts and non-2xx answers. */
   readonly errors: number;
   readonly p99Ms: number;
+  /**
+   * The load generator's own CPU time over the run's wall time (1.0 = one core busy), where known: when it
+   * sits near 1.0, the one-threaded client, not the server, sets the rate, and every contender measures alike.
+   */
+  readonly clientCpuShare: number | null;
 }
 
 export interface ThroughputOptions {
@@ -44,10 +49,11 @@ export function measureThroughput(options: ThroughputOptions): Promise<Throughpu
 function runWrk(options: ThroughputOptions): Promise<ThroughputResult> {
   const args = ['-t1', `-c${options.connections}`, `-d${options.durationSec}s`, '--latency'];
   if (options.connectionPerRequest) args.push('-H', 'Connection: close');
+  // Through bash so its `times` builtin reports wrk's CPU time (its children's) once wrk ended.
   return new Promise((resolve, reject) => {
     execFile(
-      'wrk',
-      [...args, options.url],
+      'bash',
+      ['-c', 'wrk "$@" && times', 'wrk', ...args, options.url],
       { timeout: (options.durationSec + 30) * 1000 },
       (error, stdout) => {
         if (error) return reject(error);
@@ -58,10 +64,18 @@ function runWrk(options: ThroughputOptions): Promise<ThroughputResult> {
           requestsPerSec: number(/Requests\/sec:\s+([\d.]+)/),
           errors: socketErrors + number(/Non-2xx or 3xx responses: (\d+)/),
           p99Ms: wrkMs(/\s99%\s+([\d.]+)(us|ms|s)\b/.exec(stdout)),
+          clientCpuShare: childCpuSeconds(stdout) / options.durationSec,
         });
       },
     );
   });
+}
+
+/** The children's user + system seconds from bash's `times` (its last line: `0m1.234s 0m0.567s`). */
+function childCpuSeconds(stdout: string): number {
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  const times = [...last.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return times.length === 2 ? (times[0] ?? 0) + (times[1] ?? 0) : Number.NaN;
 }
 
 function wrkMs(match: RegExpExecArray | null): number {
@@ -92,5 +106,6 @@ async function runAutocannon(options: ThroughputOptions): Promise<ThroughputResu
     requestsPerSec: result.requests.average,
     errors: result.errors + result.timeouts + result.non2xx,
     p99Ms: result.latency.p99,
+    clientCpuShare: null,
   };
 }

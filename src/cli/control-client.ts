@@ -1,8 +1,8 @@
-import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { locateConfigFile } from '../config/locate.ts';
 import type { ControlLine } from '../primary/control/server.ts';
 import { controlSocketPath } from '../primary/control/socket-path.ts';
+import { http } from '../primary/http-module.ts';
 import { type CliIo, EXIT } from './io.ts';
 
 /** The options every control command takes. */
@@ -83,7 +83,7 @@ export async function stream(
 export function open(socketPath: string, method: string, path: string, body?: unknown) {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-    const req = request(
+    const req = http.request(
       {
         socketPath,
         method,

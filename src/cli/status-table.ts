@@ -1,3 +1,4 @@
+import { describeAutoSettings } from '../config/auto-settings.ts';
 import type { StatusJson } from '../primary/status.ts';
 
 /**
@@ -54,8 +55,21 @@ export function formatStatusTable(status: StatusJson, now: number): string {
           `${group.name}: scaled to ${group.desired} by 'orchestrator scale' since ${group.scaled.since}; the next config change or reload ends it\n`,
         ],
   );
+  // `auto` is older clusters' status: absent there.
+  const auto = status.groups.flatMap((group) =>
+    describeAutoSettings(group.auto ?? {}).map((line) => `${group.name}: ${line}\n`),
+  );
+  // Planned replacements, apart from RESTARTS (which counts failures only).
+  const recycled = status.groups.flatMap((group) => {
+    const { requests = 0, uptime = 0 } = group.recycled ?? {};
+    return requests + uptime === 0
+      ? []
+      : [
+          `${group.name}: recycled ${requests + uptime} (${requests} after requests, ${uptime} after uptime)\n`,
+        ];
+  });
   const error = status.config.error === null ? '' : `last config edit rejected:\n${status.config.error}\n`;
-  return `${header}\n${error}${aborted.join('')}${scaled.join('')}${exits.join('')}${lines.join('\n')}\n`;
+  return `${header}\n${error}${aborted.join('')}${scaled.join('')}${exits.join('')}${auto.join('')}${recycled.join('')}${lines.join('\n')}\n`;
 }
 
 /** 3m12s, 2h05m, 4d03h: the two largest units, like `ps` and `kubectl` show ages. */

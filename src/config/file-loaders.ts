@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { basename, extname } from 'node:path';
 import type { Loaders } from 'cosmiconfig';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { importAsWritten } from './module-format.ts';
 import { errorMessage } from './plain-data.ts';
 import { findSourcePosition, positionOfOffset } from './source-position.ts';
@@ -68,7 +67,12 @@ function loadJson(file: string, content: string): unknown {
   return new Loaded(value, 'data');
 }
 
-function loadYaml(file: string, content: string): unknown {
+/**
+ * The YAML parser is imported only for a YAML file: loading it costs the loader about half of its start
+ * (measured with --cpu-prof, docs/benchmarks.md), which a JSON or module config should not pay.
+ */
+async function loadYaml(file: string, content: string): Promise<unknown> {
+  const { parse: parseYaml, YAMLParseError } = await import('yaml');
   try {
     return new Loaded(parseYaml(withoutBom(content)), 'data');
   } catch (error) {

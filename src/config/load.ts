@@ -1,12 +1,13 @@
+import { fork } from 'node:child_process';
 import { extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { notConfigLike } from './config-name.ts';
 import type { ConfigError } from './errors.ts';
 
 export { type ConfigError, formatConfigError } from './errors.ts';
 
 import type { LoadRequest, ValidatedReply } from './load-protocol.ts';
+import type { LoaderMessage } from './load-worker.ts';
 import { errorMessage } from './plain-data.ts';
 import type { ClusterConfig } from './schema.ts';
 
@@ -25,12 +26,14 @@ export type LoadResult =
 
 export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
 
-// The worker script sits next to this module with the same extension: `.ts` when run from src/ under type
+// The loader script sits next to this module with the same extension: `.ts` when run from src/ under type
 // stripping (tests), `.js` from the compiled dist/.
-const WORKER_URL = new URL(`./load-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+const LOADER = fileURLToPath(
+  new URL(`./load-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+);
 
 /**
- * Finds, reads and validates the config. The file is imported in a short-lived worker thread, so each call
+ * Finds, reads and validates the config. The file is imported in a short-lived child process, so each call
  * sees the file as it is now (with the files it imports), and a config that throws, hangs or exits yields
  * errors instead of hurting the caller. Never rejects.
  */
@@ -55,9 +58,13 @@ function readInWorker(request: LoadRequest, timeoutMs: number): Promise<Validate
     errors: [{ file: where, path: '', message }],
   });
   return new Promise((resolve) => {
-    let worker: Worker;
+    let loader: ReturnType<typeof fork>;
     try {
-      worker = new Worker(WORKER_URL, { workerData: request });
+      // Structured clone, as between threads: a config value JSON cannot carry still arrives as it was.
+      loader = fork(LOADER, [JSON.stringify(request)], {
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
     } catch (error) {
       resolve(failed(`could not start the config loader: ${errorMessage(error)}`));
       return;
@@ -68,8 +75,8 @@ function readInWorker(request: LoadRequest, timeoutMs: number): Promise<Validate
       settled = true;
       clearTimeout(timer);
       resolve(reply);
-      // The config may have left timers or sockets behind; they go with the thread.
-      void worker.terminate();
+      // The config may have left timers or sockets behind; they go with the process.
+      loader.kill('SIGKILL');
     };
     const timer = setTimeout(
       () =>
@@ -80,14 +87,20 @@ function readInWorker(request: LoadRequest, timeoutMs: number): Promise<Validate
         ),
       timeoutMs,
     );
-    worker.once('message', (reply: ValidatedReply) => settle(reply));
-    worker.once('error', (error) => settle(failed(`the config crashed its loader: ${errorMessage(error)}`)));
-    worker.once('exit', (code) =>
+    loader.once('message', (message: LoaderMessage) =>
+      settle(
+        message.kind === 'crashed' ? failed(`the config crashed its loader: ${message.message}`) : message,
+      ),
+    );
+    loader.once('error', (error) =>
+      settle(failed(`could not start the config loader: ${errorMessage(error)}`)),
+    );
+    loader.once('exit', (code, signal) =>
       settle(
         failed(
           code === 0
             ? 'the config never finished loading: it awaits a promise that can never settle (or calls process.exit())'
-            : `the config ended its loader with exit code ${code} (process.exit() in the config?)`,
+            : `the config ended its loader with ${code === null ? `signal ${signal}` : `exit code ${code}`} (process.exit() in the config?)`,
         ),
       ),
     );

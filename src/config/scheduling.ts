@@ -3,7 +3,7 @@
  * type derived from it, so a value the schema does not know cannot silently become one it does. No zod here:
  * the helper host process imports it.
  */
-export const SCHEDULING_POLICIES = ['round-robin', 'os'] as const;
+export const SCHEDULING_POLICIES = ['round-robin', 'os', 'reusePort'] as const;
 
 export type Scheduling = (typeof SCHEDULING_POLICIES)[number];
 

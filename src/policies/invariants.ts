@@ -113,6 +113,13 @@ function checkTimers(state: EngineState, fail: (message: string) => void): void 
           fail(`timer ${key}: its worker is not watched`);
         break;
       }
+      case 'recycle': {
+        // Armed once the worker is ready; it may outlive the worker's time as current (firing then is ignored).
+        const w = state.workers.get(timer.worker);
+        if (w === undefined || !w.ready || !(w.recycle.uptimeMs > 0))
+          fail(`timer ${key}: its worker is gone, not ready or has no uptime limit`);
+        break;
+      }
       case 'reload-deadline':
         if (state.groups.get(timer.group)?.roll == null) fail(`timer ${key}: its group is not rolling`);
         break;

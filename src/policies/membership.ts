@@ -1,3 +1,4 @@
+import { armUptime } from './recycle.ts';
 import { endBackoff, offerSlot, reofferAll, reopenSlot } from './slots.ts';
 import type { Ctx, GroupState, WorkerRecord } from './state.ts';
 import { cancelTimer, setTimer } from './timers.ts';
@@ -63,6 +64,7 @@ export function markReady(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
   cancelTimer(ctx, { kind: 'ready-timeout', worker: w.id });
   if (w.ready) return;
   w.ready = true;
+  armUptime(ctx, w);
   if (w.place === 'current') g.readyCurrent++;
   else if (w.place === 'old') {
     g.readyOld++;
@@ -120,6 +122,8 @@ export function forget(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
   if (w.readyAt === null) cancelTimer(ctx, { kind: 'ready-timeout', worker: w.id });
   if (w.place === 'draining') cancelTimer(ctx, { kind: 'kill-deadline', worker: w.id });
   if (w.beatAt !== null) cancelTimer(ctx, { kind: 'heartbeat', worker: w.id });
+  if (w.recycle.uptimeMs > 0) cancelTimer(ctx, { kind: 'recycle', worker: w.id });
+  g.recycleDue.delete(w.id);
 }
 
 /**

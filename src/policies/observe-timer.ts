@@ -1,6 +1,7 @@
 import { heartbeatDue } from './health.ts';
 import { log } from './log.ts';
 import { kill } from './membership.ts';
+import { markDue } from './recycle.ts';
 import { armResync, resync } from './resync.ts';
 import { abortGroupRoll } from './rollout.ts';
 import { endBackoff } from './slots.ts';
@@ -58,6 +59,12 @@ export function observeTimer(ctx: Ctx, key: string): void {
         observeTimer(ctx, key);
       }
       armResync(ctx);
+      return;
+    }
+    case 'recycle': {
+      const w = ctx.state.workers.get(timer.worker);
+      const g = w === undefined ? undefined : ctx.state.groups.get(w.group);
+      if (w !== undefined && g !== undefined) markDue(ctx, g, w, 'uptime');
       return;
     }
     case 'reload-deadline': {

@@ -1,6 +1,7 @@
 import { observeAlive, observeHeartbeat } from './health.ts';
 import { log } from './log.ts';
 import { forget, markReady } from './membership.ts';
+import { observeRequests } from './recycle.ts';
 import { isFailure, leaveSlotEmpty, scheduleRestart, shouldRestart } from './restart.ts';
 import { abortGroupRoll, rollProgressed } from './rollout.ts';
 import type { Ctx, GroupState, WorkerRecord } from './state.ts';
@@ -21,7 +22,8 @@ type WorkerEvent = Extract<
       | 'worker-listening'
       | 'worker-ready'
       | 'worker-exited'
-      | 'worker-heartbeat';
+      | 'worker-heartbeat'
+      | 'requests-served';
   }
 >;
 
@@ -50,6 +52,9 @@ export function observeWorker(ctx: Ctx, event: WorkerEvent): void {
       return;
     case 'worker-heartbeat':
       observeHeartbeat(ctx, g, w, event.rssBytes);
+      return;
+    case 'requests-served':
+      observeRequests(ctx, g, w, event.total);
       return;
   }
 }

@@ -1,5 +1,6 @@
 import { log, report } from './log.ts';
 import { drain, drainAll, enlist } from './membership.ts';
+import { drawRecycleLimits, startRecycles } from './recycle.ts';
 import { addSlot, dropLastSlot, takeFreeSlot } from './slots.ts';
 import {
   atStrength,
@@ -31,6 +32,7 @@ export function reconcile(ctx: Ctx, g: GroupState): void {
     return;
   }
   resizeSlots(ctx, g);
+  startRecycles(ctx, g);
   const limit = g.desired + nonNegative(g.spec.reload.maxSurge);
   const minAvailable = g.desired - nonNegative(g.spec.reload.maxUnavailable);
 
@@ -78,6 +80,7 @@ function fork(ctx: Ctx, g: GroupState, index: number): void {
     oldReason: 'reload',
     replace: false,
     beatAt: null,
+    recycle: drawRecycleLimits(ctx, g.spec.recycle),
   };
   enlist(ctx, g, w);
   ctx.out.push({

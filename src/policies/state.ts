@@ -1,6 +1,7 @@
 import { Heap } from './heap.ts';
 import type { Rng } from './random.ts';
-import type { EngineAction, GroupSpec, StopReason, Timer, WorkerId } from './types.ts';
+import type { WorkerRecycleLimits } from './recycle.ts';
+import type { EngineAction, GroupSpec, RecycleCause, StopReason, Timer, WorkerId } from './types.ts';
 
 /**
  * The engine's owned, mutable state. `step` updates it in place: copying it per event would cost O(workers).
@@ -49,10 +50,12 @@ export interface WorkerRecord {
   intent: StopReason | null;
   /** What its drain will say once it is old. */
   oldReason: StopReason;
-  /** Marked for replacement (memory): never current again, whatever its generation. */
+  /** Marked for replacement (memory, recycle): never current again, whatever its generation. */
   replace: boolean;
   /** Its last sign of life (listening, ready or a heartbeat); null until the first, when watching begins. */
   beatAt: number | null;
+  /** Its own recycle limits, drawn at fork (0 = off). */
+  readonly recycle: WorkerRecycleLimits;
 }
 
 /** A position 0..desired-1 of a group: ORCHESTRATOR_WORKER_INDEX, stable across restarts of that slot. */
@@ -126,6 +129,10 @@ export interface GroupState {
   lastExit: LastExit | null;
   /** The crash loop was logged; logged again only after the group has been back at strength. */
   crashLoopLogged: boolean;
+  /** Current workers that reached a recycle limit and wait for their turn (see recycle.ts), in order. */
+  readonly recycleDue: Map<WorkerId, RecycleCause>;
+  /** Workers recycled so far, by cause (not failures: shown apart from restarts). */
+  readonly recycled: Record<RecycleCause, number>;
 }
 
 /** A worker's exit that counted as a failure: what `status` shows as the reason a group is not running. */
@@ -187,6 +194,8 @@ export function newGroup(name: string, spec: GroupSpec): GroupState {
     recovering: false,
     lastExit: null,
     crashLoopLogged: false,
+    recycleDue: new Map(),
+    recycled: { requests: 0, uptime: 0 },
   };
 }
 

@@ -19,5 +19,7 @@ export function timerKey(timer: Timer): string {
       return `heartbeat:${timer.worker}`;
     case 'reconcile':
       return 'reconcile';
+    case 'recycle':
+      return `recycle:${timer.worker}`;
   }
 }

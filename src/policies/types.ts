@@ -51,7 +51,17 @@ export interface GroupSpec {
   readonly shutdown: { readonly timeoutMs: number };
   /** 0 turns a check off. Changes apply at once, to running workers too. */
   readonly health: { readonly heartbeatTimeoutMs: number; readonly maxMemoryMb: number };
+  /** Absent or both limits 0: workers are never recycled. */
+  readonly recycle?: RecycleSpec;
 }
+
+export interface RecycleSpec {
+  readonly afterRequests: number;
+  readonly afterMs: number;
+  readonly jitter: number;
+}
+
+export type RecycleCause = 'requests' | 'uptime';
 
 /** Timers are data: the engine names what it waits for, the primary only counts down. */
 export type Timer =
@@ -62,7 +72,8 @@ export type Timer =
   /** Due `heartbeatTimeoutMs` after the worker's last sign of life; when it fires early (a beat came since) it is set again. */
   | { readonly kind: 'heartbeat'; readonly worker: WorkerId }
   /** The periodic resync: every group is reconciled, and timers long overdue (lost) are taken as fired. */
-  | { readonly kind: 'reconcile' };
+  | { readonly kind: 'reconcile' }
+  | { readonly kind: 'recycle'; readonly worker: WorkerId };
 
 /** Why a worker is being replaced or stopped; recorded on the worker before any action is emitted. */
 export type StopReason =
@@ -72,6 +83,7 @@ export type StopReason =
   | 'removed'
   | 'shutdown'
   | 'memory'
+  | 'recycle'
   | 'heartbeat'
   | 'ready-timeout'
   | 'kill-deadline';
@@ -113,7 +125,9 @@ export type EngineEvent =
   | { readonly type: 'scale-requested'; readonly counts: Readonly<Record<string, number>> }
   | { readonly type: 'shutdown-requested' }
   /** The worker runtime's periodic sign of life, with its resident memory: the engine decides what it means. */
-  | { readonly type: 'worker-heartbeat'; readonly worker: WorkerId; readonly rssBytes: number };
+  | { readonly type: 'worker-heartbeat'; readonly worker: WorkerId; readonly rssBytes: number }
+  /** How many HTTP requests the worker has served since it started (from its heartbeat; for recycling). */
+  | { readonly type: 'requests-served'; readonly worker: WorkerId; readonly total: number };
 
 export type Outcome =
   | { readonly kind: 'group-ready'; readonly group: string }

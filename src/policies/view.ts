@@ -40,6 +40,8 @@ export interface GroupView {
   readonly condition: GroupCondition | null;
   /** The last exit that counted as a failure, engine clock `at`. */
   readonly lastExit: LastExit | null;
+  /** Workers replaced by `recycle` so far, by cause: planned replacements, not failures. */
+  readonly recycled: Readonly<Record<'requests' | 'uptime', number>>;
   readonly workers: readonly WorkerView[];
 }
 
@@ -84,6 +86,7 @@ export function describe(state: EngineState): GroupView[] {
       scaled: g.scaled,
       condition: condition(state, g),
       lastExit: g.lastExit,
+      recycled: { ...g.recycled },
       workers,
     });
   }

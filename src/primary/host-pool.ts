@@ -13,6 +13,7 @@ export interface HostPool {
  * One cluster host per scheduling policy in use. Round-robin, the default and by far the most common,
  * runs in this process, so a config with only round-robin groups costs no extra process; the first
  * `os` group starts a helper primary process for that policy.
+ * `reusePort` groups run in this process too.
  */
 export function createHostPool(preload: string, listener: HostListener): HostPool {
   const hosts = new Map<Scheduling, ClusterHost>();
@@ -35,6 +36,9 @@ export function createHostPool(preload: string, listener: HostListener): HostPoo
 function createHost(scheduling: Scheduling, preload: string, listener: HostListener): ClusterHost {
   switch (scheduling) {
     case 'round-robin':
+    // reusePort workers bind their own sockets, so node:cluster's policy never applies to them: they share
+    // this process's round-robin primary.
+    case 'reusePort':
       return createLocalHost(scheduling, preload, listener);
     case 'os':
       return createRemoteHost(scheduling, preload, listener);

@@ -1,7 +1,9 @@
+import { type AutoSettings, resolveAutoSettings } from '../config/auto-settings.ts';
 import { resolveCount } from '../config/count.ts';
 import { groupRevision } from '../config/diff.ts';
 import type { ClusterConfig, GroupConfig } from '../config/schema.ts';
 import type { GroupSpec } from '../policies/types.ts';
+import { ENV_HTTP_STATS } from '../worker/protocol.ts';
 import type { Scheduling } from './hosts/types.ts';
 
 /** How to start a worker of one group at one revision. */
@@ -32,18 +34,23 @@ const REVISIONS_KEPT = 4;
 export class LaunchTable {
   readonly #launches = new Map<string, Map<string, Launch>>();
   readonly #drain = new Map<string, DrainSettings>();
+  readonly #recycleOnRequests = new Set<string>();
 
   /** Records the config's launch settings and returns the engine's view of each group. */
   apply(config: ClusterConfig): Record<string, GroupSpec> {
     const specs: Record<string, GroupSpec> = {};
+    const auto = resolveAutoSettings(config);
     for (const [name, group] of Object.entries(config.groups)) {
       const revision = groupRevision(group);
-      this.#remember(name, revision, group);
+      const resolved = auto[name];
+      this.#remember(name, revision, group, config.metrics.http || group.recycle.afterRequests > 0);
       this.#drain.set(name, {
         timeoutMs: group.shutdown.timeoutMs,
         spreadMs: group.shutdown.longLived.spreadMs,
       });
-      specs[name] = toGroupSpec(group, revision);
+      if (group.recycle.afterRequests > 0) this.#recycleOnRequests.add(name);
+      else this.#recycleOnRequests.delete(name);
+      specs[name] = toGroupSpec(group, revision, resolved);
     }
     return specs;
   }
@@ -61,12 +68,17 @@ export class LaunchTable {
     return latest?.scheduling;
   }
 
+  /** Whether the engine needs the group's request counts (`recycle.afterRequests`). */
+  recyclesOnRequests(group: string): boolean {
+    return this.#recycleOnRequests.has(group);
+  }
+
   /** The group's `shutdown` settings a draining worker budgets with (the engine kills it after `timeoutMs`). */
   drain(group: string): DrainSettings | undefined {
     return this.#drain.get(group);
   }
 
-  #remember(name: string, revision: string, group: GroupConfig): void {
+  #remember(name: string, revision: string, group: GroupConfig, countRequests: boolean): void {
     let revisions = this.#launches.get(name);
     if (!revisions) {
       revisions = new Map();
@@ -78,7 +90,8 @@ export class LaunchTable {
       entry: group.entry,
       args: group.args,
       execArgv: group.execArgv,
-      env: group.env,
+      // Only then does the runtime subscribe to the HTTP channels: otherwise it adds nothing to a request.
+      env: countRequests ? { ...group.env, [ENV_HTTP_STATS]: '1' } : group.env,
       scheduling: group.scheduling,
     });
     for (const oldest of revisions.keys()) {
@@ -88,15 +101,22 @@ export class LaunchTable {
   }
 }
 
-export function toGroupSpec(group: GroupConfig, revision: string): GroupSpec {
+/** `auto` holds what the group's `'auto'` settings resolved to (see resolveAutoSettings). */
+export function toGroupSpec(group: GroupConfig, revision: string, auto: AutoSettings = {}): GroupSpec {
+  const { heartbeatTimeoutMs, maxMemoryMb } = group.health;
   return {
-    count: resolveCount(group.count),
+    count: group.count === 'auto' ? (auto.count?.value ?? resolveCount('auto')) : group.count,
     revision,
     ready: group.ready,
     backoff: group.backoff,
     restart: group.restart,
     reload: group.reload,
     shutdown: group.shutdown,
-    health: group.health,
+    // 'auto' unresolved (no reading of the machine) means no limit.
+    health: {
+      heartbeatTimeoutMs,
+      maxMemoryMb: maxMemoryMb === 'auto' ? (auto.maxMemoryMb?.value ?? 0) : maxMemoryMb,
+    },
+    recycle: group.recycle,
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { resolveAutoSettings } from '../config/auto-settings.ts';
 import type { ConfigError } from '../config/errors.ts';
 import { formatConfigError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
@@ -19,6 +20,7 @@ import { LiveConfig } from './live-config.ts';
 import { LogRing } from './logging/log-ring.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { HeartbeatStats } from './metrics/heartbeat-stats.ts';
+import { migratesRequests, reusePortWarning } from './migrate-req.ts';
 import { type Operations, startOperations } from './operations.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
 import { ReloadHistory } from './reload-history.ts';
@@ -88,11 +90,21 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     return live.reject(errors);
   };
 
+  let warnedReusePort = false;
+  const checkReusePort = (config: ClusterConfig): void => {
+    if (warnedReusePort) return;
+    const warning = reusePortWarning(config, migratesRequests);
+    if (warning === null) return;
+    warnedReusePort = true;
+    log.warn(warning);
+  };
+
   const apply = (next: ClusterConfig, roll: readonly string[] | null): void => {
     const { diff, cleared } = live.accept(next, roll !== null);
     if (cleared !== null)
       log.info({ generation: live.generation }, 'config error cleared: the file is valid again');
     if (diff === null) return;
+    checkReusePort(next);
     log.info({ generation: live.generation, changes: diff.groups }, 'config applied');
     if (diff.metrics) {
       log.warn(
@@ -239,10 +251,12 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         groups: supervisor.groups(),
         scheduling: (group) => supervisor.scheduling(group) ?? null,
         lastReload: (group) => reloads.last(group),
+        auto: (group) => resolveAutoSettings(live.config)[group],
         rss: (worker) => supervisor.rss(worker),
         longLived: (worker) => supervisor.longLived(worker),
         cpuSeconds: processCpuSeconds,
         loopDelayMs: (worker) => beats.get(worker)?.loopDelayMs ?? null,
+        ...(live.config.metrics.http ? { http: (worker: number) => beats.get(worker)?.http ?? null } : {}),
       }),
       versions: VERSIONS,
     }),
@@ -301,7 +315,17 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   await options.takeOver?.successor.sockets(tap);
   let ops: Operations;
   try {
-    ops = await startOperations(supervisor, live.config.metrics, log);
+    ops = await startOperations(
+      {
+        groups: () => supervisor.groups(),
+        onOutcome: (listener) => supervisor.onOutcome(listener),
+        onWorkerMessage: (listener) => supervisor.onWorkerMessage(listener),
+        sendToWorker: (worker, message) => supervisor.sendToWorker(worker, message),
+        autoSettings: () => resolveAutoSettings(live.config),
+      },
+      live.config.metrics,
+      log,
+    );
   } catch (error) {
     await supervisor.close();
     throw error;
@@ -333,6 +357,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         stop('upgrade-failed');
       });
     }
+    checkReusePort(live.config);
     supervisor.apply(live.config);
     successor?.forked();
     ops.configApplied(live.generation);

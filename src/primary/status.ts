@@ -1,5 +1,7 @@
+import type { AutoSettings } from '../config/auto-settings.ts';
 import { describeExit, type ExitFacts } from '../policies/exit-reason.ts';
 import type { GroupView } from '../policies/view.ts';
+import type { HttpStats } from '../worker/http-stats.ts';
 import type { Scheduling } from './hosts/types.ts';
 import type { LastReload } from './reload-history.ts';
 import type { Versions } from './upgrade/protocol.ts';
@@ -31,6 +33,10 @@ export interface GroupStatus {
   readonly condition: GroupView['condition'];
   /** The last exit of one of its workers that counted as a failure; null if none ever did. */
   readonly lastExit: LastExitStatus | null;
+  /** What each `'auto'` setting of the group resolved to and why, e.g. `count: { value: 2, reason: 'cgroup cpu.max 200000/100000' }`. */
+  readonly auto?: AutoSettings;
+  /** Workers replaced by `recycle` (by cause); not failures, so not in `restarts`. */
+  readonly recycled?: GroupView['recycled'];
   readonly workers: readonly WorkerStatus[];
 }
 
@@ -65,6 +71,8 @@ export interface WorkerStatus {
    * sessions) it still holds, as it last reported; null otherwise.
    */
   readonly longLived: number | null;
+  /** The worker's HTTP request counters from its last heartbeat, when they are kept (`metrics.http`). */
+  readonly http?: HttpStats | null;
 }
 
 export interface StatusInputs {
@@ -74,10 +82,12 @@ export interface StatusInputs {
   readonly groups: readonly GroupView[];
   readonly scheduling: (group: string) => Scheduling | null;
   readonly lastReload: (group: string) => LastReload | null;
+  readonly auto?: (group: string) => AutoSettings | undefined;
   readonly rss: (worker: number) => number | null;
   readonly cpuSeconds: (pid: number) => number | null;
   readonly loopDelayMs?: (worker: number) => number | null;
   readonly longLived?: (worker: number) => number | null;
+  readonly http?: (worker: number) => HttpStats | null;
 }
 
 export function buildStatus(inputs: StatusInputs): StatusJson {
@@ -102,6 +112,8 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
               at: new Date(group.lastExit.at).toISOString(),
               reason: describeExit(group.lastExit),
             },
+      auto: inputs.auto?.(group.name) ?? {},
+      recycled: group.recycled,
       workers: group.workers.map((worker) => ({
         id: worker.id,
         pid: worker.pid,
@@ -114,6 +126,7 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
         cpuSeconds: worker.pid === null ? null : inputs.cpuSeconds(worker.pid),
         loopDelayMs: worker.pid === null ? null : (inputs.loopDelayMs?.(worker.id) ?? null),
         longLived: worker.state === 'draining' ? (inputs.longLived?.(worker.id) ?? null) : null,
+        ...(inputs.http === undefined ? {} : { http: worker.pid === null ? null : inputs.http(worker.id) }),
       })),
     })),
   };

@@ -183,6 +183,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         if (event.message.orchestrator === 'heartbeat') {
           entry.rss = event.message.rss;
           dispatch({ type: 'worker-heartbeat', worker: event.worker, rssBytes: event.message.rss });
+          const http = event.message.http;
+          if (http !== undefined && launches.recyclesOnRequests(entry.group))
+            dispatch({ type: 'requests-served', worker: event.worker, total: http.started });
         }
         if (event.message.orchestrator === 'drain-progress')
           drainProgress(event.worker, entry, event.message.longLived);

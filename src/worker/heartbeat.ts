@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { HttpStats } from './http-stats.ts';
 import type { WorkerMessage } from './protocol.ts';
 
 type Heartbeat = Extract<WorkerMessage, { orchestrator: 'heartbeat' }>;
@@ -6,6 +7,8 @@ type Heartbeat = Extract<WorkerMessage, { orchestrator: 'heartbeat' }>;
 export interface HeartbeatOptions {
   readonly intervalMs: number;
   readonly send: (beat: Heartbeat) => void;
+  /** The HTTP request counters to report with each beat, when they are kept. */
+  readonly http?: () => HttpStats;
 }
 
 /** Sampling resolution of the loop-delay histogram: fine enough to see a 20 ms stall, cheap enough to run always. */
@@ -22,7 +25,7 @@ const RESOLUTION_MS = 10;
  * but measured here it can miss a stall that ends just before the beat. The beat's own lateness catches
  * that one: a beat due at t=1000 that runs at t=1180 reports at least 180.
  */
-export function startHeartbeat({ intervalMs, send }: HeartbeatOptions): () => void {
+export function startHeartbeat({ intervalMs, send, http }: HeartbeatOptions): () => void {
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
   let due = performance.now() + intervalMs;
@@ -39,6 +42,7 @@ export function startHeartbeat({ intervalMs, send }: HeartbeatOptions): () => vo
       loopDelayMs: Math.max(0, meanExcess, lateness),
       cpuUserUs: cpu.user,
       cpuSystemUs: cpu.system,
+      ...(http ? { http: http() } : {}),
     });
   }, intervalMs);
   timer.unref();

@@ -1,3 +1,5 @@
+import type { HttpStats } from './http-stats.ts';
+
 /**
  * The IPC messages between the primary and the worker runtime.
  *
@@ -20,6 +22,8 @@ export type WorkerMessage =
       /** `process.cpuUsage()` since the worker started, in microseconds (optional: older runtimes omit it). */
       readonly cpuUserUs?: number;
       readonly cpuSystemUs?: number;
+      /** The worker's HTTP request counters since it started, when the primary asked for them (ENV_HTTP_STATS). */
+      readonly http?: HttpStats;
     }
   /**
    * The answer to `metrics-request`: the app's prom-client registries as `getMetricsAsJSON()` returns them
@@ -32,6 +36,11 @@ export type WorkerMessage =
    * `DRAIN_PROGRESS_INTERVAL_MS`), ending with 0 once they are all closed.
    */
   | { readonly orchestrator: 'drain-progress'; readonly longLived: number }
+  /**
+   * A server bound its own socket with SO_REUSEPORT (`scheduling: 'reusePort'`): node:cluster's 'listening'
+   * never fires for such a server, so this takes its place.
+   */
+  | { readonly orchestrator: 'listening' }
   /** The drain finished (servers closed, `onShutdown` hooks ran); the worker exits right after. */
   | { readonly orchestrator: 'drained' }
   /** The answer to `diagnose`: the file is written (its size in bytes), or why it is not. */
@@ -98,12 +107,20 @@ export const DEFAULT_SPREAD_MS = 3000;
 export const ENV_GROUP = 'ORCHESTRATOR_GROUP';
 export const ENV_WORKER_INDEX = 'ORCHESTRATOR_WORKER_INDEX';
 export const ENV_WORKER_ID = 'ORCHESTRATOR_WORKER_ID';
+/**
+ * Set to `1` on a worker whose requests are counted (`metrics.http`, or `recycle.afterRequests`). Without it
+ * the runtime subscribes to nothing, so the request path runs exactly as without the orchestrator.
+ */
+export const ENV_HTTP_STATS = 'ORCHESTRATOR_HTTP_STATS';
+/** Set to '1' on the workers of a `scheduling: 'reusePort'` group. */
+export const ENV_REUSE_PORT = 'ORCHESTRATOR_REUSE_PORT';
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false;
   const tag = (value as { orchestrator?: unknown }).orchestrator;
   return (
     tag === 'ready' ||
+    tag === 'listening' ||
     tag === 'heartbeat' ||
     tag === 'drained' ||
     tag === 'metrics' ||

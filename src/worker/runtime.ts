@@ -1,13 +1,17 @@
 import type { DrainPlan } from './drain.ts';
 import { startHeartbeat } from './heartbeat.ts';
+import { countHttpRequests } from './http-stats.ts';
 import { sendToPrimary } from './ipc.ts';
 import { shortenListenCrash } from './listen-crash.ts';
 import {
   DEFAULT_SPREAD_MS,
   DRAIN_PROGRESS_INTERVAL_MS,
+  ENV_HTTP_STATS,
+  ENV_REUSE_PORT,
   HEARTBEAT_INTERVAL_MS,
   isPrimaryMessage,
 } from './protocol.ts';
+import { bindWithReusePort } from './reuse-port.ts';
 import { runtimeState } from './runtime-state.ts';
 import { createServerRegistry } from './server-registry.ts';
 import { settleWithin } from './timeouts.ts';
@@ -41,8 +45,16 @@ export function installRuntime(): void {
 
   keepOutputOnExit();
   shortenListenCrash();
+  if (process.env[ENV_REUSE_PORT] === '1') {
+    bindWithReusePort(() => void sendToPrimary({ orchestrator: 'listening' }));
+  }
   const registry = createServerRegistry();
-  startHeartbeat({ intervalMs: HEARTBEAT_INTERVAL_MS, send: (beat) => void sendToPrimary(beat) });
+  const http = process.env[ENV_HTTP_STATS] === '1' ? countHttpRequests() : undefined;
+  startHeartbeat({
+    intervalMs: HEARTBEAT_INTERVAL_MS,
+    send: (beat) => void sendToPrimary(beat),
+    ...(http ? { http } : {}),
+  });
 
   const drainAndExit = async (plan: DrainPlan): Promise<void> => {
     if (state.phase !== 'running') return;

@@ -58,7 +58,7 @@ describe('editor validation with vscode-json-languageservice', () => {
     expect(diagnostics.find((d) => d.line === 6)?.message).to.equal('Property cuont is not allowed.');
     expect(diagnostics.find((d) => d.line === 7)?.message).to.equal('Incorrect type. Expected "string".');
     expect(diagnostics.find((d) => d.line === 8)?.message).to.match(
-      /^Value is not accepted\. Valid values: "round-robin", "os"\.$/,
+      /^Value is not accepted\. Valid values: "round-robin", "os", "reusePort"\.$/,
     );
     expect(diagnostics).to.have.length(3);
   });
@@ -125,7 +125,7 @@ groups:
     expect(byLine).to.deep.equal([
       [5, 'Property cuont is not allowed.'],
       [7, 'Incorrect type. Expected "string".'],
-      [8, 'Value is not accepted. Valid values: "round-robin", "os".'],
+      [8, 'Value is not accepted. Valid values: "round-robin", "os", "reusePort".'],
     ]);
   });
 

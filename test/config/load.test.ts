@@ -191,6 +191,12 @@ describe('loadConfig', () => {
       );
     });
 
+    it('a module that crashes its loader from a timer, with the error', async () => {
+      expect(await oneError('crashes-later.mjs')).to.match(
+        /crashes-later\.mjs: the config crashed its loader: the vault is sealed$/,
+      );
+    });
+
     it('count: -1 (JSON) and count: 1.5 (YAML), with the key path', async () => {
       expect(await oneError('count-negative.json')).to.equal(
         `${join(FILES, 'count-negative.json')}: groups.web.count: must be >= 0, got -1`,

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { ConfigError } from '../../src/config/errors.ts';
 import { formatConfigError } from '../../src/config/errors.ts';
+import { reusePortProblem } from '../../src/config/schema/scheduling.ts';
 import { validateConfig } from '../../src/config/validate.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -46,10 +47,11 @@ describe('validateConfig', () => {
             reload: { order: 0, maxSurge: 1, maxUnavailable: 0, timeoutMs: 120_000 },
             shutdown: { timeoutMs: 10_000, longLived: { spreadMs: 3000 } },
             health: { heartbeatTimeoutMs: 10_000, maxMemoryMb: 0 },
+            recycle: { afterRequests: 0, afterMs: 0, jitter: 0.1 },
           },
         },
         watch: true,
-        metrics: { port: 0, host: '127.0.0.1' },
+        metrics: { port: 0, host: '127.0.0.1', http: false },
       });
     });
 
@@ -78,6 +80,34 @@ describe('validateConfig', () => {
     it('accepts $schema, count 0 and an integer count', () => {
       expect(validateConfig({ $schema: './s.json', ...web({ count: 0 }) }, FILE).ok).to.equal(true);
       expect(validateConfig(web({ count: 12 }), FILE).ok).to.equal(true);
+    });
+  });
+
+  describe("scheduling: 'reusePort'", () => {
+    it('is accepted on Linux with Node >= 22.12 and refused elsewhere, saying what is needed', () => {
+      expect(reusePortProblem('linux', '22.12.0')).to.equal(null);
+      expect(reusePortProblem('linux', '24.21.0')).to.equal(null);
+      expect(reusePortProblem('linux', '22.11.0')).to.equal(
+        "needs Node.js >= 22.12 (this is 22.11.0); use 'round-robin' or 'os'",
+      );
+      expect(reusePortProblem('darwin', '24.21.0')).to.equal(
+        "needs Linux (this is darwin); use 'round-robin' or 'os'",
+      );
+    });
+
+    it('is a validation error at the key where it cannot work', () => {
+      const platform = Object.getOwnPropertyDescriptor(process, 'platform') as PropertyDescriptor;
+      Object.defineProperty(process, 'platform', { value: 'darwin' });
+      try {
+        expect(messageAt(web({ scheduling: 'reusePort' }), 'groups.web.scheduling')).to.equal(
+          "'reusePort' needs Linux (this is darwin); use 'round-robin' or 'os'",
+        );
+      } finally {
+        Object.defineProperty(process, 'platform', platform);
+      }
+      expect(validateConfig(web({ scheduling: 'reusePort' }), FILE).ok).to.equal(
+        process.platform === 'linux',
+      );
     });
   });
 

@@ -71,7 +71,7 @@ describe('examples/grafana: the dashboard', function () {
     const metricsPort = await freePort();
     const up = cluster.start({
       groups: { web: { entry: app('http-info.ts'), count: 1, env: { PORT: String(await freePort()) } } },
-      metrics: { port: metricsPort },
+      metrics: { port: metricsPort, http: true },
     });
     await up.waitForMessage('cluster ready');
     // Per-worker series appear with the first heartbeat.
@@ -109,6 +109,9 @@ describe('examples/grafana: the dashboard', function () {
       'orchestrator_worker_event_loop_delay_seconds',
       'orchestrator_config_generation',
       'orchestrator_config_errors_total',
+      'orchestrator_http_requests_total',
+      'orchestrator_http_request_duration_seconds_bucket',
+      'orchestrator_group_recycles_total',
     ]) {
       expect(used.has(name), name).to.equal(true);
     }

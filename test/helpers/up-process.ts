@@ -11,6 +11,8 @@ export interface UpOptions {
   readonly env?: Record<string, string>;
   /** The CLI script to run instead of the sources' `src/cli/main.ts`, e.g. the built `dist/cli/main.js`. */
   readonly cli?: string;
+  /** A command that runs Node, e.g. `['taskset', '-c', '0']` (it must exec Node in place, keeping the pid). */
+  readonly prefix?: readonly string[];
 }
 
 /** One JSON log line of the primary (its own records and its workers' lines). */
@@ -29,7 +31,8 @@ export class UpProcess {
   #waiters: Array<() => void> = [];
 
   constructor(args: readonly string[], options: UpOptions) {
-    this.child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
+    const [command, ...prefixArgs] = [...(options.prefix ?? []), process.execPath];
+    this.child = spawn(command ?? process.execPath, [...prefixArgs, options.cli ?? CLI, ...args], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env, [TEST_TAG_VAR]: this.tag, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -244,7 +244,9 @@ export function format(action: EngineAction): string {
 }
 
 export type SpecOverrides = {
-  readonly [K in keyof GroupSpec]?: GroupSpec[K] extends object ? Partial<GroupSpec[K]> : GroupSpec[K];
+  readonly [K in keyof GroupSpec]?: NonNullable<GroupSpec[K]> extends object
+    ? Partial<NonNullable<GroupSpec[K]>>
+    : GroupSpec[K];
 };
 
 /** A group spec with the contract's defaults but count 2, revision 'r1' and jitter 0, with the given fields replaced. */
@@ -265,5 +267,6 @@ export function groupSpec(overrides: SpecOverrides = {}): GroupSpec {
     reload: { order: 0, maxSurge: 1, maxUnavailable: 0, timeoutMs: 120_000, ...rest.reload },
     shutdown: { timeoutMs: 10_000, ...rest.shutdown },
     health: { heartbeatTimeoutMs: 10_000, maxMemoryMb: 0, ...rest.health },
+    ...(rest.recycle ? { recycle: { afterRequests: 0, afterMs: 0, jitter: 0, ...rest.recycle } } : {}),
   };
 }

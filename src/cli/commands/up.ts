@@ -3,9 +3,6 @@ import { formatConfigError } from '../../config/errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import { claimSocketPath } from '../../primary/control/claim.ts';
 import { controlSocketPath } from '../../primary/control/socket-path.ts';
-import { LogRing } from '../../primary/logging/log-ring.ts';
-import { createLogger } from '../../primary/logging/logger.ts';
-import { runCluster } from '../../primary/run-cluster.ts';
 import { SetupError } from '../../primary/setup-error.ts';
 import { successorFromEnvironment } from '../../primary/upgrade/successor.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -43,7 +40,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   // Started by `orchestrator upgrade` from a running primary: listening from the start, so nothing is missed.
   const successor = successorFromEnvironment();
 
-  const loaded = await loadConfig({ file: args.values.config, cwd: io.cwd });
+  // The config loads in its own process; meanwhile this one loads the primary's modules (a cold start
+  // waited for both in turn: docs/benchmarks.md).
+  const loading = loadConfig({ file: args.values.config, cwd: io.cwd });
+  const primary = importPrimary();
+  // Awaited below once the config is valid; an early return must not leave its failure unhandled.
+  primary.catch(() => undefined);
+  const loaded = await loading;
   if (!loaded.ok) {
     // Nothing has started: a bad config never forks a worker.
     for (const error of loaded.errors) io.stderr.write(`${formatConfigError(error)}\n`);
@@ -62,6 +65,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT.failed;
   }
 
+  const { createLogger, LogRing, runCluster } = await primary;
   const logger = createLogger({ ring: new LogRing() });
   try {
     return await runCluster({
@@ -78,4 +82,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } finally {
     logger.flushSync();
   }
+}
+
+async function importPrimary() {
+  const [{ LogRing }, { createLogger }, { runCluster }] = await Promise.all([
+    import('../../primary/logging/log-ring.ts'),
+    import('../../primary/logging/logger.ts'),
+    import('../../primary/run-cluster.ts'),
+  ]);
+  return { LogRing, createLogger, runCluster };
 }

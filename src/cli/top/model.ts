@@ -1,5 +1,7 @@
 import type { GroupStatus, StatusJson, WorkerStatus } from '../../primary/status.ts';
+import type { HttpStats } from '../../worker/http-stats.ts';
 import { duration } from '../status-table.ts';
+import { type GroupHttp, groupHttp } from './http-rates.ts';
 
 /** One answer of `/status` and when it arrived (ms, any monotonic-enough clock). */
 export interface Sample {
@@ -41,10 +43,15 @@ export const COLUMNS = [
  */
 export function buildRows(current: Sample, previous: Sample | null, now: number): Row[] {
   const before = new Map<number, number>();
+  const httpBefore = new Map<number, HttpStats>();
   for (const group of previous?.status.groups ?? []) {
-    for (const worker of group.workers)
+    for (const worker of group.workers) {
       if (worker.cpuSeconds !== null) before.set(worker.id, worker.cpuSeconds);
+      if (worker.http != null) httpBefore.set(worker.id, worker.http);
+    }
   }
+  // REQ/S and P99 only when the cluster counts requests (`metrics.http`): otherwise the table stays as it was.
+  const counted = current.status.groups.some((group) => group.workers.some((worker) => worker.http != null));
   const elapsed = previous === null ? 0 : (current.at - previous.at) / 1000;
   const rows: Row[] = [];
   for (const group of current.status.groups) {
@@ -62,6 +69,7 @@ export function buildRows(current: Sample, previous: Sample | null, now: number)
         '',
         '',
         '',
+        ...(counted ? httpCells(groupHttp(group, httpBefore, elapsed)) : []),
       ],
       alert: group.state === 'failed' || group.state === 'degraded',
     });
@@ -84,6 +92,7 @@ export function buildRows(current: Sample, previous: Sample | null, now: number)
           worker.loopDelayMs === null || worker.loopDelayMs === undefined
             ? '-'
             : `${worker.loopDelayMs.toFixed(1)} ms`,
+          ...(counted ? ['', ''] : []),
         ],
         alert: worker.state === 'backoff',
       });
@@ -110,10 +119,22 @@ function cpuPercent(worker: WorkerStatus, before: number | undefined, elapsedSec
   return Math.max(0, ((worker.cpuSeconds - before) / elapsedSeconds) * 100);
 }
 
+/** Shown after COLUMNS when the cluster counts requests: each group's request rate and p99 latency. */
+export const HTTP_COLUMNS = ['REQ/S', 'P99'] as const;
+
+function httpCells(http: GroupHttp | null): string[] {
+  if (http === null) return ['-', '-'];
+  const p99 = http.p99Seconds === null ? '-' : `${(http.p99Seconds * 1000).toFixed(1)} ms`;
+  return [http.perSecond.toFixed(http.perSecond < 10 ? 1 : 0), p99];
+}
+
 /** The rows as an aligned plain-text table (what `top` prints when stdout is not a terminal). */
 export function formatRows(rows: readonly Row[]): string[] {
-  const table = [[...COLUMNS], ...rows.map((row) => [...row.cells])];
-  const widths = COLUMNS.map((_, column) => Math.max(...table.map((cells) => cells[column]?.length ?? 0)));
+  const header = rows.some((row) => row.cells.length > COLUMNS.length)
+    ? [...COLUMNS, ...HTTP_COLUMNS]
+    : [...COLUMNS];
+  const table = [header, ...rows.map((row) => [...row.cells])];
+  const widths = header.map((_, column) => Math.max(...table.map((cells) => cells[column]?.length ?? 0)));
   return table.map((cells) =>
     cells
       .map((cell, column) => cell.padEnd(widths[column] ?? 0))

@@ -1,11 +1,12 @@
 import * as z from 'zod';
-import { SCHEDULING_POLICIES } from '../scheduling.ts';
 import { backoffSchema } from './backoff.ts';
 import { healthSchema } from './health.ts';
 import { nonNegativeInt } from './numbers.ts';
 import { readySchema } from './ready.ts';
+import { recycleSchema } from './recycle.ts';
 import { reloadSchema } from './reload.ts';
 import { restartSchema } from './restart.ts';
+import { schedulingSchema } from './scheduling.ts';
 import { shutdownSchema } from './shutdown.ts';
 
 /** The extensions Node 24 runs directly (TypeScript ones through its type stripping). */
@@ -29,7 +30,7 @@ const countSchema = z
   .default('auto')
   .meta({
     description:
-      "How many workers to run: an integer >= 0, or 'auto' = one per core (`os.availableParallelism()`). 0 keeps the group defined but stopped.",
+      "How many workers to run: an integer >= 0, or 'auto' = one per CPU the process may use: `os.availableParallelism()` (CPU affinity, e.g. `taskset`) capped by the cgroup v2 CPU quota (`cpu.max`, as Kubernetes CPU limits set it) rounded down, at least 1. 0 keeps the group defined but stopped.",
   });
 
 const entrySchema = z
@@ -55,10 +56,7 @@ export const groupSchema = z
   .strictObject({
     entry: entrySchema,
     count: countSchema,
-    scheduling: z.enum(SCHEDULING_POLICIES).default('round-robin').meta({
-      description:
-        "How connections reach workers: 'round-robin' (the primary accepts and hands them out, SCHED_RR) or 'os' (workers accept themselves, SCHED_NONE).",
-    }),
+    scheduling: schedulingSchema,
     env: z
       .record(
         envName,
@@ -77,5 +75,6 @@ export const groupSchema = z
     reload: reloadSchema,
     shutdown: shutdownSchema,
     health: healthSchema,
+    recycle: recycleSchema,
   })
   .meta({ description: 'One group of identical workers running the same entry script.' });

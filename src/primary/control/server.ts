@@ -1,5 +1,6 @@
 import { chmodSync, linkSync, lstatSync, renameSync, rmSync, unlinkSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http } from '../http-module.ts';
 import type { LogRing } from '../logging/log-ring.ts';
 import type { StatusJson } from '../status.ts';
 import { type DebugRequest, parseDebugRequest } from './debug-endpoint.ts';
@@ -64,7 +65,7 @@ export interface UpgradeRequest {
  * unknown path -> 404, wrong method -> 405. A refused request changes nothing.
  */
 export async function startControlServer(socketPath: string, api: ControlApi): Promise<ControlServer> {
-  const server = createServer((request, response) => {
+  const server = http.createServer((request, response) => {
     void route(api, request, response).catch((error: unknown) => {
       if (!response.headersSent)
         sendJson(response, 500, { error: String((error as Error).message ?? error) });

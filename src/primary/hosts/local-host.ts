@@ -1,7 +1,14 @@
 import cluster, { type Worker } from 'node:cluster';
 import { assertNever } from '../../assert-never.ts';
 import type { Signal, WorkerId } from '../../policies/types.ts';
-import { isWorkerMessage, type PrimaryMessage } from '../../worker/protocol.ts';
+import {
+  ENV_GROUP,
+  ENV_REUSE_PORT,
+  ENV_WORKER_INDEX,
+  isWorkerMessage,
+  type PrimaryMessage,
+} from '../../worker/protocol.ts';
+import { bootPriorityOfThisProcess } from './boot-priority.ts';
 import type { ClusterHost, ForkRequest, HostListener, Scheduling } from './types.ts';
 
 /**
@@ -17,6 +24,7 @@ export function createLocalHost(
   // Must be set before the first fork: node:cluster reads it once, in its first setupPrimary().
   cluster.schedulingPolicy = schedulingPolicy(scheduling);
   const workers = new Map<WorkerId, Worker>();
+  const priority = bootPriorityOfThisProcess();
 
   const fork = (request: ForkRequest): void => {
     const id = request.worker;
@@ -28,7 +36,9 @@ export function createLocalHost(
     });
     let worker: Worker;
     try {
-      worker = cluster.fork(request.env);
+      worker = cluster.fork(
+        scheduling === 'reusePort' ? { ...request.env, [ENV_REUSE_PORT]: '1' } : request.env,
+      );
     } catch {
       listener({ type: 'exit', worker: id, code: null, signal: null });
       return;
@@ -36,19 +46,33 @@ export function createLocalHost(
     workers.set(id, worker);
     // Listeners are attached before the event loop turns, so no cluster event of this worker can be missed.
     const pid = worker.process.pid;
-    if (pid !== undefined) listener({ type: 'forked', worker: id, pid });
+    if (pid !== undefined) {
+      priority.booting(pid, `${request.env[ENV_GROUP]}.${request.env[ENV_WORKER_INDEX]}`);
+      listener({ type: 'forked', worker: id, pid });
+    }
+    const serving = (): void => {
+      if (pid !== undefined) priority.serving(pid);
+    };
     const stdout = worker.process.stdout;
     const stderr = worker.process.stderr;
     if (stdout) listener({ type: 'output', worker: id, fd: 'stdout', stream: stdout });
     if (stderr) listener({ type: 'output', worker: id, fd: 'stderr', stream: stderr });
     worker.on('online', () => listener({ type: 'online', worker: id }));
-    worker.on('listening', () => listener({ type: 'listening', worker: id }));
+    worker.on('listening', () => {
+      serving();
+      listener({ type: 'listening', worker: id });
+    });
     worker.on('message', (message: unknown) => {
-      if (isWorkerMessage(message)) listener({ type: 'message', worker: id, message });
+      if (!isWorkerMessage(message)) return;
+      if (message.orchestrator === 'ready' || message.orchestrator === 'listening') serving();
+      // A reusePort server binds in the worker, so node:cluster never hears of it: the runtime tells us.
+      if (message.orchestrator === 'listening') listener({ type: 'listening', worker: id });
+      else listener({ type: 'message', worker: id, message });
     });
     // A worker that fails to spawn emits 'error' then 'exit'; the exit is what the engine needs.
     worker.on('error', () => {});
     worker.on('exit', (code, signal) => {
+      if (pid !== undefined) priority.gone(pid);
       workers.delete(id);
       listener({ type: 'exit', worker: id, code: code ?? null, signal: signal ?? null });
     });
@@ -87,6 +111,8 @@ export function createLocalHost(
 function schedulingPolicy(scheduling: Scheduling): number {
   switch (scheduling) {
     case 'round-robin':
+    // reusePort workers bind their own sockets: node:cluster's policy only concerns a port-0 listen.
+    case 'reusePort':
       return cluster.SCHED_RR;
     case 'os':
       return cluster.SCHED_NONE;

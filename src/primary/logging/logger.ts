@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import pino, { type LevelWithSilentOrString, type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
 import { colorsEnabled } from './colors.ts';
 import { createJsonFormat } from './json-format.ts';
 import type { LogRing } from './log-ring.ts';
@@ -97,6 +97,9 @@ export function createLogger(options: LoggerOptions = {}): PrimaryLogger {
 
 /** The primary's pino records as `up` shows them on a terminal (also used by `orchestrator logs`). */
 export function prettyRecords(colors: boolean): (record: string) => string {
+  // Loaded only when lines are shown to a person: pino-pretty is about 30 modules (1-2 MB of the primary's
+  // memory that `up` under systemd, Docker or PM2-style log files (JSON lines) never uses.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   return prettyFactory({
     colorize: colors,
     translateTime: 'SYS:HH:MM:ss.l',

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { http } from '../http-module.ts';
 
 export interface Reply {
   readonly status: number;
@@ -24,7 +25,7 @@ export async function listenHttp(
   port: number,
   routes: Readonly<Record<string, Route>>,
 ): Promise<HttpEndpoint> {
-  const server: Server = createServer((request, response) => {
+  const server: Server = http.createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     const send = (reply: Reply) => {

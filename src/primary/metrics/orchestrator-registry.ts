@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AutoSettings } from '../../config/auto-settings.ts';
 import type { Outcome, WorkerId } from '../../policies/types.ts';
 import type { GroupView, GroupViewState, WorkerView, WorkerViewState } from '../../policies/view.ts';
 import type { HeartbeatStats } from './heartbeat-stats.ts';
@@ -43,7 +44,10 @@ export function workerLabels(group: string, worker: WorkerView) {
  * scrape from one snapshot (the gauges' `collect`), so the primary does no metrics work between scrapes;
  * only the outcome counters are bumped as outcomes happen (a handful per reload or failure).
  */
-export function createOrchestratorMetrics(stats: HeartbeatStats): OrchestratorMetrics {
+export function createOrchestratorMetrics(
+  stats: HeartbeatStats,
+  autoSettings: () => Readonly<Record<string, AutoSettings>> = () => ({}),
+): OrchestratorMetrics {
   const registry = new Registry();
   const registers = [registry];
   let snapshot: readonly GroupView[] = [];
@@ -59,6 +63,36 @@ export function createOrchestratorMetrics(stats: HeartbeatStats): OrchestratorMe
       this.reset();
       for (const g of snapshot)
         for (const state of GROUP_STATES) this.set({ group: g.name, state }, g.state === state ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'orchestrator_group_auto_setting',
+    help: "What each 'auto' setting of a group resolved to (count in workers, max_memory_mb in MB; 0 = off), the reason says from what.",
+    labelNames: ['group', 'setting', 'reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [group, settings] of Object.entries(autoSettings())) {
+        if (settings.count)
+          this.set({ group, setting: 'count', reason: settings.count.reason }, settings.count.value);
+        if (settings.maxMemoryMb)
+          this.set(
+            { group, setting: 'max_memory_mb', reason: settings.maxMemoryMb.reason },
+            settings.maxMemoryMb.value,
+          );
+      }
+    },
+  });
+  new Counter({
+    name: 'orchestrator_group_recycles_total',
+    help: 'Workers replaced by recycle (after their requests or uptime), by cause: planned, not failures.',
+    labelNames: ['group', 'cause'],
+    registers,
+    collect() {
+      this.reset();
+      for (const g of snapshot)
+        for (const cause of ['requests', 'uptime'] as const)
+          this.inc({ group: g.name, cause }, g.recycled[cause]);
     },
   });
   new Gauge({

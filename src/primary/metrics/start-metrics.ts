@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AutoSettings } from '../../config/auto-settings.ts';
 import type { MetricsConfig } from '../../config/schema.ts';
 import type { Outcome, WorkerId } from '../../policies/types.ts';
 import type { GroupView } from '../../policies/view.ts';
@@ -8,6 +9,7 @@ import { metricsAddress } from './address.ts';
 import { renderAppMetrics } from './app-exposition.ts';
 import { createAppMetricsClient } from './app-metrics-client.ts';
 import { HeartbeatStats } from './heartbeat-stats.ts';
+import { HTTP_METRIC_NAMES, renderHttpMetrics } from './http-exposition.ts';
 import { type HttpEndpoint, json, listenHttp, text } from './http-server.ts';
 import { createOrchestratorMetrics, liveWorkers, workerLabels } from './orchestrator-registry.ts';
 import { readiness } from './readiness.ts';
@@ -20,6 +22,8 @@ export interface MetricsSource {
   onOutcome(listener: (outcome: Outcome) => void): () => void;
   onWorkerMessage(listener: (worker: WorkerId, message: WorkerMessage) => void): () => void;
   sendToWorker(worker: WorkerId, message: PrimaryMessage): void;
+  /** What the groups' `'auto'` settings resolved to, by group. */
+  autoSettings?(): Readonly<Record<string, AutoSettings>>;
 }
 
 export interface MetricsHandle {
@@ -57,9 +61,11 @@ export async function startMetrics(
   if (address === null) return null;
 
   const stats = new HeartbeatStats();
-  const metrics = createOrchestratorMetrics(stats);
+  const metrics = createOrchestratorMetrics(stats, () => source.autoSettings?.() ?? {});
   const client = createAppMetricsClient((worker, message) => source.sendToWorker(worker, message));
   const reserved = metrics.names();
+  for (const name of HTTP_METRIC_NAMES)
+    for (const suffix of ['', '_bucket', '_sum', '_count']) reserved.add(`${name}${suffix}`);
 
   const stopMessages = source.onWorkerMessage((worker, message) => {
     if (message.orchestrator === 'heartbeat') stats.record(worker, message);
@@ -79,6 +85,14 @@ export async function startMetrics(
     const groups = source.groups();
     const up = new Map([...answers.keys()].map((id) => [id, true] as const));
     const own = await metrics.render(groups, up);
+    const http = config.http
+      ? renderHttpMetrics(
+          liveWorkers(groups).flatMap(({ group, worker }) => {
+            const beat = stats.get(worker.id)?.http;
+            return beat === undefined ? [] : [{ labels: workerLabels(group, worker), stats: beat }];
+          }),
+        )
+      : '';
     const app = renderAppMetrics(
       workers.flatMap(({ group, worker }) => {
         const registries = answers.get(worker.id);
@@ -86,7 +100,7 @@ export async function startMetrics(
       }),
       reserved,
     );
-    return own + app;
+    return own + http + app;
   };
 
   let endpoint: HttpEndpoint;

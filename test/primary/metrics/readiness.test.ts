@@ -11,6 +11,7 @@ function group(name: string, state: GroupViewState, desired: number, workers: Wo
     scaled: null,
     condition: null,
     lastExit: null,
+    recycled: { requests: 0, uptime: 0 },
     workers: workers.map((s, i) => ({
       id: i + 1,
       pid: s === 'backoff' ? null : 100 + i,
