@@ -114,10 +114,10 @@ function checkTimers(state: EngineState, fail: (message: string) => void): void 
         break;
       }
       case 'recycle': {
-        // Armed once the worker is ready; it may outlive the worker's time as current (firing then is ignored).
+        // Armed once the worker is ready; it may outlive its time as current or ready (firing then is ignored).
         const w = state.workers.get(timer.worker);
-        if (w === undefined || !w.ready || !(w.recycle.uptimeMs > 0))
-          fail(`timer ${key}: its worker is gone, not ready or has no uptime limit`);
+        if (w === undefined || w.readyAt === null || !(w.recycle.uptimeMs > 0))
+          fail(`timer ${key}: its worker is gone, never ready or has no uptime limit`);
         break;
       }
       case 'reload-deadline':

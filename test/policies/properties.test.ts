@@ -33,6 +33,11 @@ const specArb = fc
     backoff: fc.constantFrom(...backoffs),
     heartbeatTimeoutMs: fc.constantFrom(0, 500, 2000),
     maxMemoryMb: fc.constantFrom(0, 100),
+    recycle: fc.constantFrom(
+      undefined,
+      { afterRequests: 3, afterMs: 0, jitter: 0 },
+      { afterRequests: 0, afterMs: 1500, jitter: 0.5 },
+    ),
   })
   .map(
     (r): GroupSpec =>
@@ -51,6 +56,7 @@ const specArb = fc
         },
         shutdown: { timeoutMs: 3000 },
         health: { heartbeatTimeoutMs: r.heartbeatTimeoutMs, maxMemoryMb: r.maxMemoryMb },
+        ...(r.recycle === undefined ? {} : { recycle: r.recycle }),
       }),
   );
 
@@ -116,6 +122,14 @@ const commandArb = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({ kind: fc.constantFrom('heartbeat' as const, 'memory' as const), pick }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('requests' as const),
+      pick,
+      total: fc.integer({ min: 0, max: 5 }),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('shutdown' as const) }) },
   {
@@ -210,6 +224,8 @@ class World {
         return { type: 'worker-heartbeat', worker, rssBytes: 50e6 };
       case 'memory':
         return { type: 'worker-heartbeat', worker, rssBytes: 1e9 };
+      case 'requests':
+        return { type: 'requests-served', worker, total: command.total };
       case 'shutdown':
         return { type: 'shutdown-requested' };
       case 'unknown': {
