@@ -219,6 +219,7 @@ describe('worker runtime inside real cluster workers', function () {
 
     process.kill(primary.pid, 'SIGKILL');
 
-    expect(await reapAll(pids, 2000), 'workers still alive 2 s after the primary died').to.deep.equal([]);
+    // Usually within milliseconds; the bound leaves room for a busy 2-core machine.
+    expect(await reapAll(pids, 5000), 'workers still alive 5 s after the primary died').to.deep.equal([]);
   });
 });
