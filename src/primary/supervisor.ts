@@ -27,7 +27,7 @@ export interface SupervisorOptions {
   readonly seed?: number;
   /** How long a draining worker keeps idle keep-alive sockets open (see the worker runtime). */
   readonly keepAliveGraceMs?: number;
-  /** How long an exit waits for the worker's last output lines before the engine hears of it. */
+  /** How long `close()` waits for the last output lines of workers that have exited. */
   readonly outputFlushMs?: number;
   readonly now?: () => number;
 }
@@ -51,7 +51,7 @@ export interface Supervisor {
   rss(worker: WorkerId): number | null;
   /** How many long-lived connections a draining worker still holds; null when it has not said (yet). */
   longLived(worker: WorkerId): number | null;
-  /** Stops the helper hosts and timers; call after `shutdown-complete`. */
+  /** Stops the helper hosts and timers, then waits (bounded) for the last output of exited workers; call after `shutdown-complete`. */
   close(): Promise<void>;
 }
 
@@ -206,7 +206,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         );
         return;
       case 'exit':
-        void exited(event.worker, event.code, event.signal);
+        exited(event.worker, event.code, event.signal);
         return;
     }
   };
@@ -222,25 +222,29 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       log.info(fields, 'draining: long-lived connections closed');
   };
 
-  // The engine hears of an exit only after the worker's last lines are logged (bounded), so a crash's
-  // stack trace comes before the line that says the worker died.
-  const exited = async (worker: WorkerId, code: number | null, signal: string | null): Promise<void> => {
+  // Output still in the pipes of workers that have exited: it is logged as it comes, with the worker's tags.
+  const flushing = new Set<Promise<unknown>>();
+
+  // The engine hears of an exit after one turn of the event loop, whatever the worker's pipes do. What the
+  // worker wrote before it died is already in its pipes and is read in that turn, so its stack trace is
+  // logged before its exit and its error line goes with the exit. Waiting for the pipes to close instead
+  // would wait on any child of the worker that inherited them, delaying every respawn and shifting the
+  // crash-loop clock; lines read later are still logged, tagged with the worker, after its exit.
+  const exited = (worker: WorkerId, code: number | null, signal: string | null): void => {
     const entry = registry.get(worker);
-    let stderr: string | null = null;
-    if (entry) {
-      let timeout: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled(entry.output),
-        new Promise((resolve) => {
-          timeout = setTimeout(resolve, outputFlushMs);
-        }),
-      ]);
-      clearTimeout(timeout);
-      stderr = entry.exitLine.line;
-      void listenFailures.exited(entry.group, stderr);
-      registry.delete(worker);
+    if (!entry) {
+      dispatch({ type: 'worker-exited', worker, code, signal, stderr: null });
+      return;
     }
-    dispatch({ type: 'worker-exited', worker, code, signal, stderr });
+    registry.delete(worker);
+    const flushed = Promise.allSettled(entry.output);
+    flushing.add(flushed);
+    void flushed.then(() => flushing.delete(flushed));
+    setImmediate(() => {
+      const stderr = entry.exitLine.line;
+      void listenFailures.exited(entry.group, stderr);
+      dispatch({ type: 'worker-exited', worker, code, signal, stderr });
+    });
   };
 
   return {
@@ -277,6 +281,15 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       health.stop();
       timers.cancelAll();
       await hosts.close();
+      // The last lines of the last workers (bounded: a grandchild may hold a pipe open for good).
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(flushing),
+        new Promise((resolve) => {
+          timeout = setTimeout(resolve, outputFlushMs);
+        }),
+      ]);
+      clearTimeout(timeout);
     },
   };
 }
