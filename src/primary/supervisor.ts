@@ -206,6 +206,12 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         );
         return;
       case 'exit':
+        if (event.error !== undefined) {
+          log.error(
+            { group: entry.group, index: entry.index, worker: event.worker, error: event.error },
+            'worker could not be started',
+          );
+        }
         exited(event.worker, event.code, event.signal);
         return;
     }

@@ -4,7 +4,7 @@ import { UpProcess } from './up-process.ts';
 
 export interface ClusterFixture {
   /** Writes `config` as the test's cluster.config.json and starts `orchestrator up` on it (each run is cleaned up). */
-  start(config: unknown, env?: Record<string, string>): UpProcess;
+  start(config: unknown, env?: Record<string, string>, wrapper?: readonly string[]): UpProcess;
   readonly dir: ClusterDir;
 }
 
@@ -33,9 +33,13 @@ export function useCluster(): ClusterFixture {
       if (!dir) throw new Error('useCluster: no test is running');
       return dir;
     },
-    start(config, env) {
+    start(config, env, wrapper) {
       const current = this.dir.writeConfig(config);
-      const up = UpProcess.start(current.configFile, { cwd: current.path, ...(env ? { env } : {}) });
+      const up = UpProcess.start(current.configFile, {
+        cwd: current.path,
+        ...(env ? { env } : {}),
+        ...(wrapper ? { wrapper } : {}),
+      });
       started.push(up);
       return up;
     },

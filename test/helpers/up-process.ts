@@ -11,6 +11,8 @@ export interface UpOptions {
   readonly env?: Record<string, string>;
   /** The CLI script to run instead of the sources' `src/cli/main.ts`, e.g. the built `dist/cli/main.js`. */
   readonly cli?: string;
+  /** A command that execs the rest, e.g. `['prlimit', '--nofile=64']` (the pid stays the primary's). */
+  readonly wrapper?: readonly string[];
 }
 
 /** One JSON log line of the primary (its own records and its workers' lines). */
@@ -29,7 +31,8 @@ export class UpProcess {
   #waiters: Array<() => void> = [];
 
   constructor(args: readonly string[], options: UpOptions) {
-    this.child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
+    const command = [...(options.wrapper ?? []), process.execPath, options.cli ?? CLI, ...args];
+    this.child = spawn(command[0] as string, command.slice(1), {
       cwd: options.cwd,
       env: { ...process.env, ...options.env, [TEST_TAG_VAR]: this.tag, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

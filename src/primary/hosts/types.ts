@@ -25,6 +25,8 @@ export type HostEvent =
       readonly worker: WorkerId;
       readonly code: number | null;
       readonly signal: string | null;
+      /** Set when the process could not be started at all (e.g. `spawn EMFILE`). */
+      readonly error?: string;
     }
   /** A worker's stdout/stderr; `stream` ends when the worker's pipe closes. */
   | {

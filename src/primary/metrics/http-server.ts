@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { keepAccepting } from '../keep-accepting.ts';
 
 export interface Reply {
   readonly status: number;
@@ -23,6 +24,8 @@ export async function listenHttp(
   host: string,
   port: number,
   routes: Readonly<Record<string, Route>>,
+  /** Told of the first connection it could not accept (out of file descriptors); it keeps serving. */
+  onAcceptError: (error: Error) => void = () => {},
 ): Promise<HttpEndpoint> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
@@ -49,6 +52,7 @@ export async function listenHttp(
       resolve();
     });
   });
+  keepAccepting(server, onAcceptError);
   server.unref();
   const address = server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
