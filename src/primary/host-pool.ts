@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { createLocalHost } from './hosts/local-host.ts';
 import { createRemoteHost } from './hosts/remote-host.ts';
 import type { ClusterHost, HostListener, Scheduling } from './hosts/types.ts';
@@ -13,7 +14,7 @@ export interface HostPool {
  * runs in this process, so a config with only round-robin groups costs no extra process; the first
  * `os` group starts a helper primary process for that policy.
  */
-export function createHostPool(preload: string, listener: HostListener): HostPool {
+export function createHostPool(preload: string, listener: HostListener, log: Logger): HostPool {
   const hosts = new Map<Scheduling, ClusterHost>();
   return {
     for(scheduling) {
@@ -22,7 +23,7 @@ export function createHostPool(preload: string, listener: HostListener): HostPoo
         host =
           scheduling === 'round-robin'
             ? createLocalHost(scheduling, preload, listener)
-            : createRemoteHost(scheduling, preload, listener);
+            : createRemoteHost(scheduling, preload, listener, log);
         hosts.set(scheduling, host);
       }
       return host;

@@ -95,7 +95,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   };
 
   const timers = createTimers(now, (key) => dispatch({ type: 'timer-fired', key }));
-  const hosts = createHostPool(preload, (event) => onHostEvent(event));
+  const hosts = createHostPool(preload, (event) => onHostEvent(event), log);
   const health = createHealthWatch({
     now,
     registry,
@@ -212,7 +212,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
             'worker could not be started',
           );
         }
-        exited(event.worker, event.code, event.signal);
+        exited(event.worker, event.code, event.signal, event.cause);
         return;
     }
   };
@@ -236,10 +236,16 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   // logged before its exit and its error line goes with the exit. Waiting for the pipes to close instead
   // would wait on any child of the worker that inherited them, delaying every respawn and shifting the
   // crash-loop clock; lines read later are still logged, tagged with the worker, after its exit.
-  const exited = (worker: WorkerId, code: number | null, signal: string | null): void => {
+  const exited = (
+    worker: WorkerId,
+    code: number | null,
+    signal: string | null,
+    cause?: 'host-lost',
+  ): void => {
+    const lost = cause === undefined ? {} : { cause };
     const entry = registry.get(worker);
     if (!entry) {
-      dispatch({ type: 'worker-exited', worker, code, signal, stderr: null });
+      dispatch({ type: 'worker-exited', worker, code, signal, stderr: null, ...lost });
       return;
     }
     registry.delete(worker);
@@ -249,7 +255,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     setImmediate(() => {
       const stderr = entry.exitLine.line;
       void listenFailures.exited(entry.group, stderr);
-      dispatch({ type: 'worker-exited', worker, code, signal, stderr });
+      dispatch({ type: 'worker-exited', worker, code, signal, stderr, ...lost });
     });
   };
 

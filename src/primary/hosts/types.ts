@@ -27,6 +27,8 @@ export type HostEvent =
       readonly signal: string | null;
       /** Set when the process could not be started at all (e.g. `spawn EMFILE`). */
       readonly error?: string;
+      /** The helper process that ran the worker died and took it along: not the app's failure. */
+      readonly cause?: 'host-lost';
     }
   /** A worker's stdout/stderr; `stream` ends when the worker's pipe closes. */
   | {

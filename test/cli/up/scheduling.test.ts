@@ -1,8 +1,12 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
+import { HELPER_RESTART } from '../../../src/primary/hosts/remote-host.ts';
+import { statusJson } from '../../chaos/status-cli.ts';
 import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
-import { getJson } from '../../helpers/load.ts';
+import { eventually, getJson } from '../../helpers/load.ts';
+import type { LogRecord } from '../../helpers/up-process.ts';
 
 interface Info {
   pid: number;
@@ -35,5 +39,125 @@ describe('orchestrator up: per-group scheduling', function () {
     const os = await getJson<Info>(`http://127.0.0.1:${osPort}/`);
     expect(rr.fd).to.equal(null);
     expect(os.fd).to.be.a('number').and.to.be.at.least(0);
+  });
+});
+
+/** Live (not zombie) children of `parent` whose command line mentions `needle`. */
+function childrenOf(parent: number, needle: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== parent || state === 'Z') continue;
+      if (readFileSync(`/proc/${name}/cmdline`, 'latin1').includes(needle)) found.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+describe('orchestrator up: the helper primary of os groups dies', function () {
+  this.timeout(90_000);
+  const cluster = useCluster();
+
+  async function twoGroups(osGroup: Record<string, unknown> = {}) {
+    const rrPort = await freePort();
+    const osPort = await freePort();
+    const up = cluster.start({
+      groups: {
+        rr: { entry: app('http-info.ts'), count: 2, env: { PORT: String(rrPort) } },
+        os: {
+          entry: app('http-info.ts'),
+          count: 2,
+          scheduling: 'os',
+          env: { PORT: String(osPort) },
+          ...osGroup,
+        },
+      },
+    });
+    await up.waitForMessage('cluster ready', 30_000);
+    const status = () => statusJson(cluster.dir.configFile, cluster.dir.path);
+    const group = async (name: string) => {
+      const found = (await status()).groups.find((g) => g.name === name);
+      if (!found) throw new Error(`no group ${name}`);
+      return found;
+    };
+    const helper = (): number => {
+      const helpers = childrenOf(up.child.pid as number, 'host-process');
+      expect(helpers, 'one helper process').to.have.length(1);
+      return helpers[0] as number;
+    };
+    return { up, rrPort, osPort, group, helper };
+  }
+
+  it('starts the helper again: the os group returns to strength with new workers, no restart charged, the other group untouched', async () => {
+    const { up, osPort, group, helper } = await twoGroups();
+    const rrBefore = (await group('rr')).workers.map((w) => w.pid);
+    const osBefore = (await group('os')).workers.map((w) => w.pid) as number[];
+    const oldHelper = helper();
+
+    process.kill(oldHelper, 'SIGKILL');
+
+    const os = await eventually(async () => {
+      const g = await group('os');
+      expect(g.workers.map((w) => w.state)).to.deep.equal(['ready', 'ready']);
+      for (const pid of g.workers.map((w) => w.pid)) expect(osBefore).to.not.include(pid);
+      return g;
+    }, 30_000);
+    expect(os.state).to.equal('running');
+    // The app did not crash: nothing is charged to its crash-loop budget.
+    expect(os.workers.map((w) => (w as { restarts?: number }).restarts)).to.deep.equal([0, 0]);
+    expect(up.count((r) => r.msg === 'restart scheduled')).to.equal(0);
+    expect(up.count((r) => String(r.msg).startsWith("the helper process for 'os' scheduling died"))).to.equal(
+      1,
+    );
+    expect(up.count((r) => r.msg === 'worker lost with its host' && r.group === 'os')).to.equal(2);
+    // The round-robin group never noticed.
+    expect((await group('rr')).workers.map((w) => w.pid)).to.deep.equal(rrBefore);
+    expect(up.count((r) => r.group === 'rr' && r.msg === 'worker exited')).to.equal(0);
+    // No worker of the dead helper survives; a new helper runs and the group serves.
+    await eventually(async () => {
+      for (const pid of osBefore) expect(alive(pid), `old worker ${pid}`).to.equal(false);
+    }, 10_000);
+    expect(helper()).to.not.equal(oldHelper);
+    const served = await getJson<Info & { pid: number }>(`http://127.0.0.1:${osPort}/`);
+    expect(os.workers.map((w) => w.pid)).to.include(served.pid);
+  });
+
+  it('gives up on a helper that keeps dying: its group fails with the reason logged, the other group serves on', async () => {
+    const { up, rrPort, group, helper } = await twoGroups({
+      backoff: { strategy: 'fixed', delayMs: 50 },
+      restart: { maxRestarts: 2, windowMs: 60_000 },
+    });
+    const rrBefore = (await group('rr')).workers.map((w) => w.pid);
+    const aboutHelper = (r: LogRecord): boolean => String(r.msg).startsWith('the helper process');
+    const gaveUp = (): boolean => up.count((r) => String(r.msg).includes('keeps dying')) > 0;
+    for (let deaths = 1; !gaveUp(); deaths++) {
+      expect(deaths, 'deaths before the host gives up').to.be.at.most(HELPER_RESTART.maxRestarts + 1);
+      const said = up.count(aboutHelper);
+      process.kill(await eventually(async () => helper(), 15_000), 'SIGKILL');
+      await up.waitFor(() => up.count(aboutHelper) > said, 15_000, 'the death of the helper to be logged');
+    }
+    await up.waitFor((r) => r.msg === 'group failed' && r.group === 'os', 30_000, 'the os group to fail');
+    expect(
+      up.records.some(
+        (r) => r.msg === 'worker could not be started' && String(r.error).includes('kept dying'),
+      ),
+    ).to.equal(true);
+    expect((await group('os')).state).to.equal('failed');
+    expect((await group('rr')).workers.map((w) => w.pid)).to.deep.equal(rrBefore);
+    expect((await getJson<{ group: string }>(`http://127.0.0.1:${rrPort}/`)).group).to.equal('rr');
   });
 });
