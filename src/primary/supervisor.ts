@@ -135,6 +135,13 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       case 'drain': {
         const entry = registry.get(action.worker);
         if (!entry) return;
+        if (!entry.heard) {
+          // A drain message could arrive before the runtime listens, be dropped, and leave the worker
+          // running until its kill deadline. SIGTERM cannot be lost: before the runtime is loaded it ends
+          // the process (nothing is served yet), after that the runtime drains on it.
+          entry.host.kill(action.worker, 'SIGTERM');
+          return;
+        }
         // The worker budgets its drain inside the deadline after which the engine kills it.
         entry.host.send(action.worker, {
           orchestrator: 'drain',
@@ -173,10 +180,12 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         dispatch({ type: 'worker-online', worker: event.worker });
         return;
       case 'listening':
+        entry.heard = true;
         health.arm(event.worker);
         dispatch({ type: 'worker-listening', worker: event.worker });
         return;
       case 'message':
+        entry.heard = true;
         if (event.message.orchestrator === 'ready') {
           health.arm(event.worker);
           dispatch({ type: 'worker-ready', worker: event.worker });

@@ -46,6 +46,10 @@ export type HostListener = (event: HostEvent) => void;
  */
 export interface ClusterHost {
   readonly scheduling: Scheduling;
+  /**
+   * Every fork ends in exactly one 'exit' event, a fork that never started included (its 'exit' carries
+   * `error`): the engine waits for that exit, a shutdown too.
+   */
   fork(request: ForkRequest): void;
   send(worker: WorkerId, message: PrimaryMessage): void;
   kill(worker: WorkerId, signal: Signal): void;
