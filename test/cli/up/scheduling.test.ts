@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { HELPER_RESTART } from '../../../src/primary/hosts/remote-host.ts';
 import { statusJson } from '../../chaos/status-cli.ts';
+import { childProcesses, isAlive } from '../../chaos/worker-processes.ts';
 import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
@@ -42,32 +42,6 @@ describe('orchestrator up: per-group scheduling', function () {
   });
 });
 
-/** Live (not zombie) children of `parent` whose command line mentions `needle`. */
-function childrenOf(parent: number, needle: string): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) !== parent || state === 'Z') continue;
-      if (readFileSync(`/proc/${name}/cmdline`, 'latin1').includes(needle)) found.push(Number(name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-}
-
 describe('orchestrator up: the helper primary of os groups dies', function () {
   this.timeout(90_000);
   const cluster = useCluster();
@@ -95,7 +69,9 @@ describe('orchestrator up: the helper primary of os groups dies', function () {
       return found;
     };
     const helper = (): number => {
-      const helpers = childrenOf(up.child.pid as number, 'host-process');
+      const helpers = childProcesses(up.child.pid as number)
+        .filter((child) => child.cmdline.includes('host-process'))
+        .map((child) => child.pid);
       expect(helpers, 'one helper process').to.have.length(1);
       return helpers[0] as number;
     };
@@ -129,7 +105,7 @@ describe('orchestrator up: the helper primary of os groups dies', function () {
     expect(up.count((r) => r.group === 'rr' && r.msg === 'worker exited')).to.equal(0);
     // No worker of the dead helper survives; a new helper runs and the group serves.
     await eventually(async () => {
-      for (const pid of osBefore) expect(alive(pid), `old worker ${pid}`).to.equal(false);
+      for (const pid of osBefore) expect(isAlive(pid), `old worker ${pid}`).to.equal(false);
     }, 10_000);
     expect(helper()).to.not.equal(oldHelper);
     const served = await getJson<Info & { pid: number }>(`http://127.0.0.1:${osPort}/`);

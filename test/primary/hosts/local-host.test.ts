@@ -22,15 +22,13 @@ class FakeWorker extends EventEmitter {
 
 const request = { worker: 7, entry: '/app.js', args: [], execArgv: [], env: {} };
 
-function hostWith(worker: FakeWorker) {
+function hostWith(fork: () => FakeWorker) {
   const events: HostEvent[] = [];
   const host = createLocalHost(
     'round-robin',
     '/preload.js',
     (event) => events.push(event),
-    () => {
-      return worker as unknown as Worker;
-    },
+    () => fork() as unknown as Worker,
   );
   return { host, events };
 }
@@ -38,7 +36,7 @@ function hostWith(worker: FakeWorker) {
 describe('local host', () => {
   it('reports a fork whose spawn fails after fork() returned (EMFILE: error, no pid, no exit) as an exit, once', async () => {
     const worker = new FakeWorker(undefined);
-    const { host, events } = hostWith(worker);
+    const { host, events } = hostWith(() => worker);
     host.fork(request);
     worker.emit('error', new Error('spawn node EMFILE'));
     const reported = [{ type: 'exit', worker: 7, code: null, signal: null, error: 'spawn node EMFILE' }];
@@ -52,15 +50,9 @@ describe('local host', () => {
   });
 
   it('reports a fork that throws as an exit at once', () => {
-    const events: HostEvent[] = [];
-    const host = createLocalHost(
-      'round-robin',
-      '/preload.js',
-      (event) => events.push(event),
-      () => {
-        throw new Error('spawn ENOMEM');
-      },
-    );
+    const { host, events } = hostWith(() => {
+      throw new Error('spawn ENOMEM');
+    });
     host.fork(request);
     expect(events).to.deep.equal([
       { type: 'exit', worker: 7, code: null, signal: null, error: 'spawn ENOMEM' },
@@ -69,7 +61,7 @@ describe('local host', () => {
 
   it('takes an error of a live worker (a failed send) for no exit: its real exit comes later, reported once', () => {
     const worker = new FakeWorker(4242);
-    const { host, events } = hostWith(worker);
+    const { host, events } = hostWith(() => worker);
     host.fork(request);
     worker.emit('error', new Error('channel closed'));
     expect(events.map((event) => event.type)).to.deep.equal(['forked']);
