@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../../policies/backoff.ts';
-import type { Signal, WorkerId } from '../../policies/types.ts';
+import type { BackoffSpec, Signal, WorkerId } from '../../policies/types.ts';
 import type { PrimaryMessage } from '../../worker/protocol.ts';
 import { siblingModule } from '../sibling-module.ts';
 import type { HostCommand, HostReport } from './remote-protocol.ts';
@@ -17,13 +17,20 @@ interface RemoteWorker {
  * How a helper that dies is brought back. It is not the app that crashed, so the groups' own restart
  * policies do not apply; this one keeps a helper that cannot stay up from spinning: more than `maxRestarts`
  * deaths within `windowMs` and the host gives up (its forks then fail, and the groups' crash-loop guards
- * mark them failed).
+ * mark them failed). Once those deaths are older than the window, the next fork (a reload of the failed
+ * group) starts a helper again.
  */
-export const HELPER_RESTART = {
+export interface HelperRestartPolicy {
+  readonly maxRestarts: number;
+  readonly windowMs: number;
+  readonly backoff: BackoffSpec;
+}
+
+export const HELPER_RESTART: HelperRestartPolicy = {
   maxRestarts: 5,
   windowMs: 60_000,
   backoff: { strategy: 'exponential', initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0 },
-} as const;
+};
 
 /**
  * A cluster host in a helper process (see host-process.ts). Costs one extra Node process (see
@@ -39,6 +46,7 @@ export function createRemoteHost(
   preload: string,
   listener: HostListener,
   log: Logger,
+  policy: HelperRestartPolicy = HELPER_RESTART,
 ): ClusterHost {
   const workers = new Map<WorkerId, RemoteWorker>();
   let child: ChildProcess | null = null;
@@ -128,19 +136,19 @@ export function createRemoteHost(
 
   const planRestart = (pid: number | undefined, code: number | null, signal: string | null): void => {
     const now = Date.now();
-    deaths = [...deaths.filter((at) => now - at < HELPER_RESTART.windowMs), now];
+    deaths = [...deaths.filter((at) => now - at < policy.windowMs), now];
     const fields = { scheduling, pid: pid ?? null, code, signal, workers: workers.size };
-    if (deaths.length > HELPER_RESTART.maxRestarts) {
+    if (deaths.length > policy.maxRestarts) {
       gaveUp = true;
       log.error(
-        { ...fields, deaths: deaths.length, windowMs: HELPER_RESTART.windowMs },
-        `the helper process for '${scheduling}' scheduling keeps dying: not restarting it; its groups cannot run`,
+        { ...fields, deaths: deaths.length, windowMs: policy.windowMs },
+        `the helper process for '${scheduling}' scheduling keeps dying: not restarting it; its groups cannot run until a reload after ${policy.windowMs / 1000} s`,
       );
       for (const message of waiting) if (message.type === 'fork') refuse(message.request.worker);
       waiting = [];
       return;
     }
-    const delayMs = backoffDelay(HELPER_RESTART.backoff, deaths.length - 1, 0.5);
+    const delayMs = backoffDelay(policy.backoff, deaths.length - 1, 0.5);
     log.warn({ ...fields, delayMs }, `the helper process for '${scheduling}' scheduling died: restarting it`);
     restartTimer = setTimeout(() => {
       restartTimer = null;
@@ -166,6 +174,11 @@ export function createRemoteHost(
   };
 
   const fork_ = (request: ForkRequest): void => {
+    if (gaveUp && !closing && deaths.every((at) => Date.now() - at >= policy.windowMs)) {
+      gaveUp = false;
+      log.info({ scheduling }, `starting the helper process for '${scheduling}' scheduling again`);
+      start();
+    }
     if (gaveUp || closing) {
       refuse(request.worker);
       return;
