@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ClusterConfig } from '../config/schema.ts';
 import { createEngine, step } from '../policies/engine.ts';
 import type { EngineAction, EngineEvent, Outcome, WorkerId } from '../policies/types.ts';
@@ -200,6 +201,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         for (const listener of messageListeners) listener(event.worker, event.message);
         return;
       case 'output':
+        outputs.add(event.stream);
+        event.stream.once('close', () => outputs.delete(event.stream));
         entry.output.push(
           pipeWorkerOutput(
             logger,
@@ -239,6 +242,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
 
   // Output still in the pipes of workers that have exited: it is logged as it comes, with the worker's tags.
   const flushing = new Set<Promise<unknown>>();
+  // Every worker pipe not yet closed: one that a worker's child still holds open would keep the primary alive.
+  const outputs = new Set<Readable>();
 
   // The engine hears of an exit after one turn of the event loop, whatever the worker's pipes do. What the
   // worker wrote before it died is already in its pipes and is read in that turn, so its stack trace is
@@ -311,6 +316,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         }),
       ]);
       clearTimeout(timeout);
+      // What a worker's orphaned child still writes is not ours to wait for: the primary exits.
+      for (const stream of outputs) stream.destroy();
     },
   };
 }

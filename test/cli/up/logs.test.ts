@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
+import { isAlive } from '../../chaos/worker-processes.ts';
 import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
@@ -57,6 +60,35 @@ describe('orchestrator up: worker output in the log', function () {
     // The late line still carries the dead worker's tags, and comes after its exit record.
     expect(late).to.include({ group: 'web', index: 0, stream: 'stdout', pid: said?.pid });
     expect(up.records.indexOf(late)).to.be.greaterThan(up.records.indexOf(exit));
+  });
+
+  it('exits on SIGTERM even while an orphaned child of a worker still holds its pipe', async () => {
+    const port = await freePort();
+    const up = cluster.start({
+      groups: {
+        web: {
+          entry: app('orphan-holds-stdout.ts'),
+          count: 1,
+          env: { PORT: String(port), STATE_DIR: cluster.dir.path },
+        },
+      },
+    });
+    await up.waitForMessage('cluster ready', 30_000);
+    const orphan = Number(readFileSync(join(cluster.dir.path, 'orphan.pid'), 'utf8'));
+    try {
+      up.signal('SIGTERM');
+      // The orphan lives 60 s: well past this bound, had the primary waited for the pipe to close.
+      const exited = await Promise.race([
+        up.exited.then(({ code }) => code),
+        new Promise((resolve) => setTimeout(() => resolve('still running'), 30_000)),
+      ]);
+      expect(exited).to.equal(0);
+      expect(isAlive(orphan), 'the orphan is the app’s to end, not ours').to.equal(true);
+    } finally {
+      try {
+        process.kill(orphan, 'SIGKILL');
+      } catch {}
+    }
   });
 
   it('keeps the fields of a worker that logs JSON lines itself', async () => {
