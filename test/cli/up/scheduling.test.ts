@@ -42,6 +42,29 @@ describe('orchestrator up: per-group scheduling', function () {
   });
 });
 
+describe('orchestrator up: a crash in an os group', function () {
+  this.timeout(60_000);
+  const cluster = useCluster();
+
+  it('goes with its error line, as in a round-robin group, though the output travels through the helper', async () => {
+    const up = cluster.start({
+      groups: {
+        os: {
+          entry: app('crash-at-start.ts'),
+          count: 1,
+          scheduling: 'os',
+          backoff: { strategy: 'fixed', delayMs: 50 },
+          restart: { maxRestarts: 3, windowMs: 60_000 },
+        },
+      },
+    });
+    await up.waitFor((r) => r.msg === 'group failed' && r.group === 'os', 30_000, 'the os group to fail');
+    const exits = up.records.filter((r) => r.msg === 'worker exited' && r.group === 'os');
+    expect(exits).to.have.length(4);
+    for (const exit of exits) expect(exit.stderr).to.equal('Error: boom at start-up');
+  });
+});
+
 describe('orchestrator up: the helper primary of os groups dies', function () {
   this.timeout(90_000);
   const cluster = useCluster();
