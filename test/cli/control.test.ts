@@ -188,10 +188,14 @@ describe('control plane: status, reload, scale, down', function () {
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.match(/rolling web/);
     expect(result.stdout).to.match(/web: every worker replaced/);
-    const s = await status();
+    // The roll is over once the last old worker drains; it may still be exiting for a moment after.
+    const s = await eventually(async () => {
+      const current = await status();
+      expect(current.groups[0]?.workers).to.have.length(2);
+      return current;
+    });
     const after = s.groups[0]?.workers.map((w) => w.pid);
     expect(s.groups[0]?.lastReload?.outcome).to.equal('finished');
-    expect(after).to.have.length(2);
     expect(after?.filter((pid) => before?.includes(pid))).to.deep.equal([]);
   });
 
