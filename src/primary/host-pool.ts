@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { createLocalHost } from './hosts/local-host.ts';
 import { createRemoteHost } from './hosts/remote-host.ts';
 import type { ClusterHost, HostListener, Scheduling } from './hosts/types.ts';
@@ -14,7 +15,7 @@ export interface HostPool {
  * `os` group starts a helper primary process for that policy.
  * `reusePort` groups run in this process too.
  */
-export function createHostPool(preload: string, listener: HostListener): HostPool {
+export function createHostPool(preload: string, listener: HostListener, log: Logger): HostPool {
   const hosts = new Map<Scheduling, ClusterHost>();
   return {
     for(scheduling) {
@@ -24,7 +25,7 @@ export function createHostPool(preload: string, listener: HostListener): HostPoo
           // reusePort workers bind their own sockets, so node:cluster's policy never applies to them: they
           // share this process's round-robin primary.
           scheduling === 'os'
-            ? createRemoteHost(scheduling, preload, listener)
+            ? createRemoteHost(scheduling, preload, listener, log)
             : createLocalHost(scheduling, preload, listener);
         hosts.set(scheduling, host);
       }

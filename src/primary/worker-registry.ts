@@ -8,6 +8,12 @@ export interface WorkerEntry {
   readonly group: string;
   readonly index: number;
   pid: number | null;
+  /**
+   * The worker has shown that its runtime listens for messages (it sent one, or its app listens, which runs
+   * after the runtime is installed). Until then a message sent to it may be lost: Node drops IPC messages
+   * that arrive before the first 'message' listener, and the runtime's is added only once it is loaded.
+   */
+  heard: boolean;
   /** Engine-clock time of the last heartbeat (or of the moment watching began); null until then. */
   lastBeatAt: number | null;
   /** Set once a missed heartbeat or the memory limit has been reported, so each is reported once. */
@@ -29,6 +35,7 @@ export class WorkerRegistry {
     const entry: WorkerEntry = {
       ...init,
       pid: null,
+      heard: false,
       lastBeatAt: null,
       beatMissed: false,
       overMemory: false,
