@@ -65,7 +65,11 @@ export function notApplicable(cell: Cell): string | null {
   return null;
 }
 
-const SETTLE_MS = 45_000;
+const SETTLE_MS = 30_000;
+/** FAULT_VERBOSE=1: a line on stderr per step of every cell (to see where a cell is stuck). */
+const trace = (...parts: unknown[]) => {
+  if (process.env.FAULT_VERBOSE === '1') console.error(new Date().toISOString(), ...parts);
+};
 const CONNECTIONS = 4;
 /** Kills that end a process outright (vs. hanging it, or leaving it running). */
 const DEATHS: readonly FaultKind[] = ['sigkill', 'exit0', 'exit1', 'disconnect'];
@@ -314,6 +318,7 @@ async function runCell(run: Run, ports: Ports, cell: Cell): Promise<CellResult> 
   const bystander = subject === 'web' ? 'side' : 'web';
   const problems: string[] = [];
   const base = baseCount(moment);
+  trace(process, moment, fault, 'waiting for a settled cluster');
   const baseline = await run.until((s) => settled(s, subject, base), SETTLE_MS);
   if (baseline === null) throw new Error(`${process}/${moment}: no settled cluster to start from`);
   const bystanderPids = (byName(baseline, bystander)?.workers ?? []).map((w) => w.pid);
@@ -399,6 +404,7 @@ async function runCell(run: Run, ports: Ports, cell: Cell): Promise<CellResult> 
   }
 
   // The fault, in the process the cell is about.
+  trace(process, moment, fault, 'moment reached, target', target);
   const started = Date.now();
   let faulted: number | null = null;
   if (process === 'worker' && target !== null) faulted = target;
@@ -424,6 +430,7 @@ async function runCell(run: Run, ports: Ports, cell: Cell): Promise<CellResult> 
     lostBound += CONNECTIONS;
   if (process === 'helper' && fault !== 'close-stdio') lostBound += CONNECTIONS * 2;
 
+  trace(process, moment, fault, 'committed in', faulted);
   // The end: the cluster back at the desired state (or, after a shutdown, nothing left).
   const primaryDies = process === 'primary' && DEATHS.includes(fault);
   if (primaryDies) {
@@ -488,6 +495,11 @@ async function runCell(run: Run, ports: Ports, cell: Cell): Promise<CellResult> 
       problems.push('the old helper is still alive');
   }
 
+  trace(process, moment, fault, 'ended after', convergeMs, 'ms', problems);
+  const checked = await truth.stop();
+  const subjectResult = await subjectLoad.stop();
+  const bystanderResult = await bystanderLoad.stop();
+  // After the load stopped: a shutdown refuses connections by design.
   if (process === 'primary' && fault === 'close-stdio' && convergeMs !== null) {
     // With its stdout gone it still shuts down cleanly.
     run.up.signal('SIGTERM');
@@ -496,9 +508,6 @@ async function runCell(run: Run, ports: Ports, cell: Cell): Promise<CellResult> 
       problems.push(`SIGTERM after stdout closed: ${JSON.stringify(exited)}`);
   }
 
-  const checked = await truth.stop();
-  const subjectResult = await subjectLoad.stop();
-  const bystanderResult = await bystanderLoad.stop();
   if (checked.lies.length > 0) problems.push(`status was wrong: ${checked.lies.slice(0, 3).join('; ')}`);
   if (moment !== 'shutdown' && !primaryDies) {
     if (subjectResult.failed > lostBound)
