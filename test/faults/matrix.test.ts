@@ -18,6 +18,7 @@ import {
  */
 const FULL = process.env.FAULT_MATRIX === 'full';
 const ONLY = process.env.FAULT_ONLY?.split(',');
+const KINDS = process.env.FAULT_KINDS?.split(',');
 const PROCESSES: readonly ProcessKind[] = ['worker', 'helper', 'primary'];
 
 const SAMPLE: ReadonlyArray<readonly [ProcessKind, Moment, readonly FaultKind[]]> = [
@@ -45,10 +46,12 @@ function scenarios(): Array<readonly [ProcessKind, Moment, readonly FaultKind[]]
         ),
       )
     : [...SAMPLE];
-  return all.filter(
-    ([p, m, faults]) =>
-      faults.length > 0 && (ONLY === undefined || ONLY.includes(`${p}/${m}`) || ONLY.includes(p)),
-  );
+  return all
+    .map(([p, m, faults]) => [p, m, faults.filter((f) => KINDS === undefined || KINDS.includes(f))] as const)
+    .filter(
+      ([p, m, faults]) =>
+        faults.length > 0 && (ONLY === undefined || ONLY.includes(`${p}/${m}`) || ONLY.includes(p)),
+    );
 }
 
 describe(`fault matrix (${FULL ? 'every cell' : 'sampled'})`, function () {

@@ -22,7 +22,8 @@ function cellText(r: CellResult | undefined, reason: string | null): string {
   const mark = r.problems.length === 0 ? '✔' : '✘';
   const lost =
     Number.isNaN(r.lostBound) || r.lostBound === null ? `${r.lost} lost` : `${r.lost}/${r.lostBound} lost`;
-  return `${mark} ${seconds(r.convergeMs)}, ${lost}`;
+  const refused = r.refused > 0 ? ` +${r.refused} refused` : '';
+  return `${mark} ${seconds(r.convergeMs)}, ${lost}${refused}`;
 }
 
 const out: string[] = [];
@@ -51,7 +52,7 @@ for (const r of results) {
   const bound = Number.isNaN(r.lostBound) || r.lostBound === null ? 'not bounded' : String(r.lostBound);
   const result = r.problems.length === 0 ? 'green' : `red: ${r.problems.join('; ').replace(/\|/g, '/')}`;
   out.push(
-    `| ${r.process} | ${r.moment} | ${r.fault} | ${r.expected} | ${r.events.join(', ')} | ${seconds(r.convergeMs)} | ${r.lost} (${bound}) | ${r.bystanderLost} | ${result} |`,
+    `| ${r.process} | ${r.moment} | ${r.fault} | ${r.expected} | ${r.events.join(', ')} | ${seconds(r.convergeMs)} | ${r.lost} (${bound}) | ${r.refused} | ${r.bystanderLost} | ${result} |`,
   );
 }
 process.stdout.write(`${out.join('\n')}\n`);
