@@ -20,8 +20,9 @@ function cellText(r: CellResult | undefined, reason: string | null): string {
   if (reason !== null) return 'n/a';
   if (r === undefined) return 'not run';
   const mark = r.problems.length === 0 ? '✔' : '✘';
+  // No bound where the cluster is meant to stop (a shutdown, a dead primary): what arrives then is refused.
   const lost =
-    Number.isNaN(r.lostBound) || r.lostBound === null ? `${r.lost} lost` : `${r.lost}/${r.lostBound} lost`;
+    Number.isNaN(r.lostBound) || r.lostBound === null ? 'stopping' : `${r.lost}/${r.lostBound} lost`;
   const refused = r.refused > 0 ? ` +${r.refused} refused` : '';
   return `${mark} ${seconds(r.convergeMs)}, ${lost}${refused}`;
 }
@@ -49,7 +50,7 @@ out.push(
 );
 out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
-  const bound = Number.isNaN(r.lostBound) || r.lostBound === null ? 'not bounded' : String(r.lostBound);
+  const bound = Number.isNaN(r.lostBound) || r.lostBound === null ? 'stopping' : String(r.lostBound);
   const result = r.problems.length === 0 ? 'green' : `red: ${r.problems.join('; ').replace(/\|/g, '/')}`;
   out.push(
     `| ${r.process} | ${r.moment} | ${r.fault} | ${r.expected} | ${r.events.join(', ')} | ${seconds(r.convergeMs)} | ${r.lost} (${bound}) | ${r.refused} | ${r.bystanderLost} | ${result} |`,
