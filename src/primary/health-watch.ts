@@ -18,6 +18,9 @@ export interface HealthWatchOptions {
   readonly checkEveryMs?: number;
 }
 
+/** A check this much later than due means the primary itself stood still (a busy machine is not that late). */
+const STALL_MS = 1000;
+
 export interface HealthWatch {
   /** Starts watching a worker's silence from now, unless it is watched already. */
   arm(worker: WorkerId): void;
@@ -34,8 +37,22 @@ export interface HealthWatch {
  */
 export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
   const { now, registry, limits } = options;
+  const every = options.checkEveryMs ?? 250;
+  // Stalls are measured on the real clock: they are this process's, whatever clock `now` is.
+  let lastCheck = performance.now();
   const check = setInterval(() => {
     const t = now();
+    const real = performance.now();
+    // This process was stalled itself (SIGSTOP, a blocked loop, a starved machine): the heartbeats sent
+    // meanwhile are still waiting in the pipes, read only after this timer. The stall is not the workers'
+    // silence: it is credited to every worker instead of killing them all.
+    const stalledMs = real - lastCheck - every;
+    lastCheck = real;
+    if (stalledMs > STALL_MS) {
+      for (const [, entry] of registry.entries())
+        if (entry.lastBeatAt !== null) entry.lastBeatAt += stalledMs;
+      return;
+    }
     for (const [id, entry] of registry.entries()) {
       const timeout = limits(entry.group)?.heartbeatTimeoutMs ?? 0;
       if (timeout > 0 && entry.lastBeatAt !== null && !entry.beatMissed && t - entry.lastBeatAt > timeout) {
@@ -43,7 +60,7 @@ export function createHealthWatch(options: HealthWatchOptions): HealthWatch {
         options.missed(id);
       }
     }
-  }, options.checkEveryMs ?? 250);
+  }, every);
   check.unref();
 
   return {

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ClusterConfig } from '../config/schema.ts';
 import { createEngine, step } from '../policies/engine.ts';
 import type { EngineAction, EngineEvent, Outcome, WorkerId } from '../policies/types.ts';
-import { describe, type GroupView } from '../policies/view.ts';
+import { describe, type GroupView, revisionsInUse } from '../policies/view.ts';
 import {
   ENV_GROUP,
   ENV_WORKER_ID,
@@ -283,6 +283,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       const specs = launches.apply(config);
       const request = nextRequest++;
       dispatch({ type: 'config-applied', groups: specs, request, roll: options.roll ?? [] });
+      // Only now does the engine know which revisions a rollback of this apply would go back to.
+      launches.retain(revisionsInUse(state));
       return request;
     },
     scale(counts) {

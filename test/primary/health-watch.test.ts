@@ -103,4 +103,31 @@ describe('primary health watch: arming', () => {
     expect(t.missed).to.deep.equal([5]);
     t.watch.stop();
   });
+
+  it('does not blame the workers for a stall of the primary itself: the silence it caused is credited', async () => {
+    const registry = new WorkerRegistry();
+    const missed: number[] = [];
+    const watch = createHealthWatch({
+      now: () => performance.now(),
+      registry,
+      limits: () => ({ heartbeatTimeoutMs: 500, maxMemoryMb: 0 }),
+      missed: (worker) => missed.push(worker),
+      checkEveryMs: 20,
+    });
+    try {
+      registry.add(7, { host, group: 'web', index: 0 });
+      watch.beat(7, 1);
+      // The primary stands still for 1.5 s (SIGSTOP, a blocked loop): the worker's beats wait in the pipe.
+      const until = performance.now() + 1500;
+      while (performance.now() < until) {}
+      setImmediate(() => watch.beat(7, 1));
+      await tick(200);
+      expect(missed).to.deep.equal([]);
+      // A worker that really falls silent is still caught.
+      await tick(800);
+      expect(missed).to.deep.equal([7]);
+    } finally {
+      watch.stop();
+    }
+  });
 });
