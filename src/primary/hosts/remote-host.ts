@@ -24,13 +24,22 @@ export interface HelperRestartPolicy {
   readonly maxRestarts: number;
   readonly windowMs: number;
   readonly backoff: BackoffSpec;
+  /**
+   * A helper that answers no ping for this long is hung (SIGSTOP, a blocked event loop): it is killed, and
+   * so dies and comes back as above. Its workers' heartbeats travel through it, so until then they look hung.
+   */
+  readonly unresponsiveMs: number;
 }
 
 export const HELPER_RESTART: HelperRestartPolicy = {
   maxRestarts: 5,
   windowMs: 60_000,
   backoff: { strategy: 'exponential', initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0 },
+  unresponsiveMs: 5_000,
 };
+
+/** How often a helper is pinged (a few pings fit in `unresponsiveMs`). */
+const PING_EVERY_MS = 1_000;
 
 /**
  * A cluster host in a helper process (see host-process.ts). Costs one extra Node process (see
@@ -56,6 +65,13 @@ export function createRemoteHost(
   let deaths: number[] = [];
   let gaveUp = false;
   let closing = false;
+  /** When the current helper last sent anything (a pong at least every PING_EVERY_MS when it is well). */
+  let heardAt = Date.now();
+  /**
+   * Pings sent since then. Both must be past the limit: after this process itself was stalled (its timers
+   * run before the answers waiting in the pipe are read), the clock alone would blame the helper.
+   */
+  let unanswered = 0;
 
   const start = (): void => {
     const helper = fork(siblingModule(import.meta.url, 'host-process'), [scheduling, preload], {
@@ -68,8 +84,13 @@ export function createRemoteHost(
       if (helper.pid === undefined) helperGone(helper, null, null);
     });
     helper.on('exit', (code, signal) => helperGone(helper, code, signal));
+    heardAt = Date.now();
+    unanswered = 0;
     helper.on('message', (report: HostReport) => {
-      if (helper === child) onReport(report);
+      if (helper !== child) return;
+      heardAt = Date.now();
+      unanswered = 0;
+      onReport(report);
     });
     const queued = waiting;
     waiting = [];
@@ -112,6 +133,8 @@ export function createRemoteHost(
       }
       case 'exit':
         finish(report.worker, report.code, report.signal);
+        return;
+      case 'pong':
         return;
       default:
         listener(report);
@@ -189,6 +212,23 @@ export function createRemoteHost(
   };
 
   start();
+  const watchdog = setInterval(() => {
+    const helper = child;
+    if (helper === null || closing || !helper.connected) return;
+    const silentMs = Date.now() - heardAt;
+    if (silentMs > policy.unresponsiveMs && unanswered * PING_EVERY_MS >= policy.unresponsiveMs) {
+      log.warn(
+        { scheduling, pid: helper.pid ?? null, silentMs },
+        `the helper process for '${scheduling}' scheduling stopped answering: killing it`,
+      );
+      // Its exit then takes the path of any helper death: workers killed by pid, a new helper started.
+      helper.kill('SIGKILL');
+      return;
+    }
+    unanswered += 1;
+    helper.send({ type: 'ping' } satisfies HostCommand, (error: Error | null) => void error);
+  }, PING_EVERY_MS);
+  watchdog.unref();
 
   return {
     scheduling,
@@ -197,6 +237,7 @@ export function createRemoteHost(
     kill: (worker: WorkerId, signal: Signal) => command({ type: 'kill', worker, signal }),
     close: async () => {
       closing = true;
+      clearInterval(watchdog);
       if (restartTimer !== null) clearTimeout(restartTimer);
       restartTimer = null;
       const helper = child;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { createRemoteHost } from '../../../src/primary/hosts/remote-host.ts';
+import { createRemoteHost, HELPER_RESTART } from '../../../src/primary/hosts/remote-host.ts';
 import type { HostEvent } from '../../../src/primary/hosts/types.ts';
 import { childProcesses, isAlive } from '../../chaos/worker-processes.ts';
 import { app } from '../../helpers/cluster-dir.ts';
@@ -33,7 +33,7 @@ describe('remote host (a helper primary for os scheduling)', function () {
         if (event.type === 'exit' && event.cause === 'host-lost') host.fork(request(2));
       },
       log,
-      { maxRestarts: 0, windowMs: 300, backoff: { strategy: 'none' } },
+      { maxRestarts: 0, windowMs: 300, backoff: { strategy: 'none' }, unresponsiveMs: 60_000 },
     );
     const port = await freePort();
     const request = (worker: number) => ({
@@ -83,6 +83,52 @@ describe('remote host (a helper primary for os scheduling)', function () {
       await forked(worker - 1);
       expect(helpers()).to.have.length(1).and.to.not.include(first);
     } finally {
+      await host.close();
+    }
+    expect(helpers()).to.deep.equal([]);
+  });
+
+  it('kills a helper that stops answering (SIGSTOP), reports its workers lost and starts a new one', async () => {
+    const events: HostEvent[] = [];
+    const records: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => records.push(JSON.parse(line).msg) });
+    const host = createRemoteHost('os', PRELOAD, (event) => events.push(event), log, {
+      ...HELPER_RESTART,
+      unresponsiveMs: 2000,
+    });
+    const port = await freePort();
+    const request = (worker: number) => ({
+      worker,
+      entry: app('http-info.ts'),
+      args: [],
+      execArgv: [],
+      env: { PORT: String(port) },
+    });
+    const forked = (worker: number) =>
+      eventually(async () => {
+        const found = events.find((e) => e.type === 'forked' && e.worker === worker);
+        if (found?.type !== 'forked') throw new Error(`worker ${worker} not forked yet`);
+        return found.pid;
+      }, 10_000);
+    try {
+      host.fork(request(1));
+      const pid = await forked(1);
+      const [first] = helpers();
+      process.kill(first as number, 'SIGSTOP');
+      await eventually(async () => {
+        expect(events.filter((e) => e.type === 'exit')).to.deep.equal([
+          { type: 'exit', worker: 1, code: null, signal: 'SIGKILL', cause: 'host-lost' },
+        ]);
+      }, 15_000);
+      expect(records.some((msg) => msg.includes('stopped answering'))).to.equal(true);
+      await eventually(async () => expect(isAlive(pid), "the hung helper's worker").to.equal(false));
+      await eventually(async () => expect(isAlive(first as number), 'the hung helper').to.equal(false));
+      host.fork(request(2));
+      await forked(2);
+      expect(helpers()).to.have.length(1).and.to.not.include(first);
+    } finally {
+      // Whatever happened, a stopped helper must not keep close() waiting.
+      for (const pid of helpers()) process.kill(pid, 'SIGCONT');
       await host.close();
     }
     expect(helpers()).to.deep.equal([]);
