@@ -46,14 +46,14 @@ for (const p of PROCESSES) {
 
 out.push('### Every cell: what must happen, and what the primary logged', '');
 out.push(
-  '| process | moment | fault | must happen | logged | converged | lost (bound) | bystander lost | result |',
+  '| process | moment | fault | must happen | logged | converged | lost (bound) | refused | bystander lost | result |',
 );
-out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   const bound = Number.isNaN(r.lostBound) || r.lostBound === null ? 'stopping' : String(r.lostBound);
   const result = r.problems.length === 0 ? 'green' : `red: ${r.problems.join('; ').replace(/\|/g, '/')}`;
   out.push(
-    `| ${r.process} | ${r.moment} | ${r.fault} | ${r.expected} | ${r.events.join(', ')} | ${seconds(r.convergeMs)} | ${r.lost} (${bound}) | ${r.refused} | ${r.bystanderLost} | ${result} |`,
+    `| ${r.process} | ${r.moment} | ${r.fault} | ${r.expected} | ${r.events.join(', ')} | ${seconds(r.convergeMs)} | ${r.lost} (${bound}) | ${r.refused ?? 0} | ${r.bystanderLost} | ${result} |`,
   );
 }
 process.stdout.write(`${out.join('\n')}\n`);
