@@ -22,6 +22,20 @@ export type Reply = { readonly status: number; readonly body: unknown };
 /** Thrown when no cluster answers: the contract's exit 3. */
 export class NotRunning extends Error {}
 
+/** Thrown when the cluster took the connection but closed it before answering: exit 1, one line. */
+export class ConnectionLost extends Error {}
+
+/** Codes of a connection the other end reset or closed under us. */
+const LOST = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+function connectionLost(socketPath: string, code: string): ConnectionLost {
+  // A primary out of file descriptors accepts and closes at once (libuv's EMFILE fallback): say so.
+  return new ConnectionLost(
+    `the cluster closed the connection on ${socketPath} before answering (${code}); ` +
+      'it may be out of file descriptors: try again',
+  );
+}
+
 /** The socket of the cluster for `-c FILE` (or the discovered config), or `--socket PATH`. */
 export function socketFor(
   values: { config?: string | undefined; socket?: string | undefined },
@@ -41,7 +55,12 @@ export function socketFor(
 export async function call(socketPath: string, method: string, path: string, body?: unknown): Promise<Reply> {
   const response = await open(socketPath, method, path, body);
   let text = '';
-  for await (const chunk of response) text += chunk;
+  try {
+    for await (const chunk of response) text += chunk;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw code !== undefined && LOST.has(code) ? connectionLost(socketPath, code) : error;
+  }
   return { status: response.statusCode ?? 0, body: text.trim() === '' ? null : JSON.parse(text) };
 }
 
@@ -101,6 +120,8 @@ export function open(socketPath: string, method: string, path: string, body?: un
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
         reject(new NotRunning(`no cluster is running for this config (no answer on ${socketPath})`));
+      } else if (error.code !== undefined && LOST.has(error.code)) {
+        reject(connectionLost(socketPath, error.code));
       } else reject(error);
     });
     req.end(payload);
@@ -115,6 +136,10 @@ export async function withCluster(command: string, io: CliIo, body: () => Promis
     if (error instanceof NotRunning) {
       io.stderr.write(`orchestrator ${command}: ${error.message}\n`);
       return EXIT.notRunning;
+    }
+    if (error instanceof ConnectionLost) {
+      io.stderr.write(`orchestrator ${command}: ${error.message}\n`);
+      return EXIT.failed;
     }
     throw error;
   }

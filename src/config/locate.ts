@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CONFIG_SEARCH_PLACES, MODULE_NAME } from './search-places.ts';
 
@@ -8,7 +8,8 @@ import { CONFIG_SEARCH_PLACES, MODULE_NAME } from './search-places.ts';
  * ...) use it to find the socket of the cluster started from that file, so they never execute config code.
  * With `walkUp`, a folder without one is followed by its parent, up to the root, the way `git` finds its
  * repository: `status` works from any subfolder of the project (and finds the nearest config first).
- * Returns the real path (symlinks resolved), or null when no file is found.
+ * Returns the absolute path as given or found, symlinks NOT resolved (as `up` names its socket: a link
+ * retargeted since must still find the cluster), or null when no file is found.
  */
 export function locateConfigFile(options: {
   file?: string | undefined;
@@ -16,8 +17,7 @@ export function locateConfigFile(options: {
   walkUp?: boolean;
 }): string | null {
   if (options.file !== undefined) {
-    const explicit = resolve(options.cwd, options.file);
-    return existsSync(explicit) ? realpathSync(explicit) : explicit;
+    return resolve(options.cwd, options.file);
   }
   for (let folder = resolve(options.cwd); ; folder = dirname(folder)) {
     const found = configIn(folder);
@@ -30,7 +30,7 @@ function configIn(folder: string): string | null {
     const candidate = join(folder, place);
     if (!existsSync(candidate)) continue;
     if (place === 'package.json' && !hasOwnKey(candidate, MODULE_NAME)) continue;
-    return realpathSync(candidate);
+    return candidate;
   }
   return null;
 }

@@ -48,7 +48,7 @@ export function observeWorker(ctx: Ctx, event: WorkerEvent): void {
       return;
     }
     case 'worker-exited':
-      onExit(ctx, g, w, event.code, event.signal, event.stderr ?? null);
+      onExit(ctx, g, w, event.code, event.signal, event.stderr ?? null, event.cause === 'host-lost');
       return;
     case 'worker-heartbeat':
       observeHeartbeat(ctx, g, w, event.rssBytes);
@@ -66,12 +66,13 @@ function onExit(
   code: number | null,
   signal: string | null,
   stderr: string | null,
+  hostLost: boolean,
 ): void {
   const place = w.place;
   forget(ctx, g, w);
   ctx.dirty.add(g);
-  const failure = isFailure(g.spec, w.intent, code, signal);
-  log(ctx, failure ? 'warn' : 'info', 'worker exited', {
+  const failure = !hostLost && isFailure(g.spec, w.intent, code, signal);
+  log(ctx, failure || hostLost ? 'warn' : 'info', hostLost ? 'worker lost with its host' : 'worker exited', {
     group: g.name,
     index: w.index,
     worker: w.id,
@@ -86,6 +87,10 @@ function onExit(
   }
   // An old worker replaced by the roll has finished draining: that is progress too.
   if (place === 'draining' && w.intent === 'reload') rollProgressed(ctx, g);
+  // Gone with its host (a helper primary that died): the app did nothing wrong, so its slot is free again at
+  // once (reconcile forks it in this same step), with no backoff, no restart counted and no effect on a roll.
+  // A helper that keeps dying is bounded by the host's own restart policy, which then reports failed forks.
+  if (hostLost) return;
   // Only a current worker owns a slot: draining and old workers are replaced by reconcile, never respawned.
   if (place !== 'current' || ctx.state.shutdown !== null || g.status === 'removing') return;
   if (failure && g.roll !== null) {

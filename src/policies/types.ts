@@ -116,6 +116,11 @@ export type EngineEvent =
       readonly signal: string | null;
       /** The line on the worker's stderr that best says why it died (an error message), when it wrote one. */
       readonly stderr?: string | null;
+      /**
+       * `host-lost`: the process that ran the worker (a helper primary) died and took it along. Not the
+       * app's failure: the slot is forked again at once, without backoff, and not counted as a restart.
+       */
+      readonly cause?: 'host-lost';
     }
   /** `key` is `timerKey(timer)` of a `set-timer` action; stale or cancelled keys are ignored. */
   | { readonly type: 'timer-fired'; readonly key: string }

@@ -131,3 +131,22 @@ function condition(state: EngineState, g: GroupState): GroupCondition | null {
   }
   return g.backoff.size > 0 ? 'backing-off' : null;
 }
+
+/**
+ * Per group, every revision the engine may still fork or that a live worker runs: the applied spec's (a
+ * pending roll), the current generation's, a roll's rollback target, and each member's. O(workers): the
+ * shell prunes its launch settings with it once per applied config.
+ */
+export function revisionsInUse(state: EngineState): Map<string, Set<string>> {
+  const inUse = new Map<string, Set<string>>();
+  for (const g of state.groups.values()) {
+    const revisions = new Set([g.spec.revision, g.revision]);
+    if (g.roll !== null) revisions.add(g.roll.previousRevision);
+    for (const id of g.members) {
+      const w = state.workers.get(id);
+      if (w !== undefined) revisions.add(w.revision);
+    }
+    inUse.set(g.name, revisions);
+  }
+  return inUse;
+}

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { assertNever } from '../assert-never.ts';
 import { createLocalHost } from './hosts/local-host.ts';
 import { createRemoteHost } from './hosts/remote-host.ts';
@@ -15,13 +16,13 @@ export interface HostPool {
  * `os` group starts a helper primary process for that policy.
  * `reusePort` groups run in this process too.
  */
-export function createHostPool(preload: string, listener: HostListener): HostPool {
+export function createHostPool(preload: string, listener: HostListener, log: Logger): HostPool {
   const hosts = new Map<Scheduling, ClusterHost>();
   return {
     for(scheduling) {
       let host = hosts.get(scheduling);
       if (!host) {
-        host = createHost(scheduling, preload, listener);
+        host = createHost(scheduling, preload, listener, log);
         hosts.set(scheduling, host);
       }
       return host;
@@ -33,7 +34,12 @@ export function createHostPool(preload: string, listener: HostListener): HostPoo
   };
 }
 
-function createHost(scheduling: Scheduling, preload: string, listener: HostListener): ClusterHost {
+function createHost(
+  scheduling: Scheduling,
+  preload: string,
+  listener: HostListener,
+  log: Logger,
+): ClusterHost {
   switch (scheduling) {
     case 'round-robin':
     // reusePort workers bind their own sockets, so node:cluster's policy never applies to them: they share
@@ -41,7 +47,7 @@ function createHost(scheduling: Scheduling, preload: string, listener: HostListe
     case 'reusePort':
       return createLocalHost(scheduling, preload, listener);
     case 'os':
-      return createRemoteHost(scheduling, preload, listener);
+      return createRemoteHost(scheduling, preload, listener, log);
     default:
       return assertNever(scheduling, 'scheduling policy');
   }

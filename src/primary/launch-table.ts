@@ -22,12 +22,6 @@ export interface DrainSettings {
 }
 
 /**
- * How many past revisions of a group are kept. A rollback forks the revision before the current one, and
- * workers of older revisions may still be draining; anything older than this is never forked again.
- */
-const REVISIONS_KEPT = 4;
-
-/**
  * The shell's side of the config: the engine knows a group's revision only as an opaque string, and this
  * table maps it back to the settings to fork with.
  */
@@ -35,13 +29,17 @@ export class LaunchTable {
   readonly #launches = new Map<string, Map<string, Launch>>();
   readonly #drain = new Map<string, DrainSettings>();
   readonly #recycleOnRequests = new Set<string>();
+  /** The revision of each group in the last applied config, kept whatever `retain` is told (see there). */
+  #applied = new Map<string, string>();
 
   /** Records the config's launch settings and returns the engine's view of each group. */
   apply(config: ClusterConfig): Record<string, GroupSpec> {
     const specs: Record<string, GroupSpec> = {};
+    this.#applied = new Map();
     const auto = resolveAutoSettings(config);
     for (const [name, group] of Object.entries(config.groups)) {
       const revision = groupRevision(group);
+      this.#applied.set(name, revision);
       const resolved = auto[name];
       this.#remember(name, revision, group, config.metrics.http || group.recycle.afterRequests > 0);
       this.#drain.set(name, {
@@ -53,6 +51,24 @@ export class LaunchTable {
       specs[name] = toGroupSpec(group, revision, resolved);
     }
     return specs;
+  }
+
+  /**
+   * Forgets every revision the engine can no longer fork: `inUse` (from `revisionsInUse`) lists, per group,
+   * the ones a live worker, the current generation, a pending roll or a rollback still refers to. However
+   * many edits were saved during one roll, the settings a rollback goes back to are kept. The last applied
+   * config's revisions are always kept: the engine may not have seen that config yet (an apply made while
+   * it is stepping waits its turn).
+   */
+  retain(inUse: ReadonlyMap<string, ReadonlySet<string>>): void {
+    for (const [group, revisions] of this.#launches) {
+      const keep = inUse.get(group);
+      const applied = this.#applied.get(group);
+      for (const revision of revisions.keys()) {
+        if (revision !== applied && keep?.has(revision) !== true) revisions.delete(revision);
+      }
+      if (revisions.size === 0) this.#launches.delete(group);
+    }
   }
 
   get(group: string, revision: string): Launch | undefined {
@@ -84,8 +100,6 @@ export class LaunchTable {
       revisions = new Map();
       this.#launches.set(name, revisions);
     }
-    // Re-inserting moves the revision to the end: the map's order is least to most recently applied.
-    revisions.delete(revision);
     revisions.set(revision, {
       entry: group.entry,
       args: group.args,
@@ -94,10 +108,6 @@ export class LaunchTable {
       env: countRequests ? { ...group.env, [ENV_HTTP_STATS]: '1' } : group.env,
       scheduling: group.scheduling,
     });
-    for (const oldest of revisions.keys()) {
-      if (revisions.size <= REVISIONS_KEPT) break;
-      revisions.delete(oldest);
-    }
   }
 }
 

@@ -208,7 +208,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
       if (control.owns()) return;
       control.release();
       await claimSocketPath(controlPath);
-      control = await startControlServer(controlPath, api);
+      control = await startControlServer(controlPath, api, onControlAcceptError);
     },
   });
 
@@ -330,7 +330,13 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     await supervisor.close();
     throw error;
   }
-  let control: ControlServer = await startControlServer(options.socketPath, api);
+  function onControlAcceptError(error: Error): void {
+    log.warn(
+      { err: error },
+      'control socket: cannot accept connections (out of file descriptors?); serving again as they come back',
+    );
+  }
+  let control: ControlServer = await startControlServer(options.socketPath, api, onControlAcceptError);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onHangup);

@@ -1,8 +1,9 @@
+import type { Readable } from 'node:stream';
 import { assertNever } from '../assert-never.ts';
 import type { ClusterConfig } from '../config/schema.ts';
 import { createEngine, step } from '../policies/engine.ts';
 import type { EngineAction, EngineEvent, Outcome, WorkerId } from '../policies/types.ts';
-import { describe, type GroupView } from '../policies/view.ts';
+import { describe, type GroupView, revisionsInUse } from '../policies/view.ts';
 import {
   ENV_GROUP,
   ENV_WORKER_ID,
@@ -27,7 +28,7 @@ export interface SupervisorOptions {
   readonly seed?: number;
   /** How long a draining worker keeps idle keep-alive sockets open (see the worker runtime). */
   readonly keepAliveGraceMs?: number;
-  /** How long an exit waits for the worker's last output lines before the engine hears of it. */
+  /** How long `close()` waits for the last output lines of workers that have exited. */
   readonly outputFlushMs?: number;
   /** The engine's clock (ms). With `createTimers`, a test runs the real supervisor on a virtual clock. */
   readonly now?: () => number;
@@ -58,7 +59,7 @@ export interface Supervisor {
   rss(worker: WorkerId): number | null;
   /** How many long-lived connections a draining worker still holds; null when it has not said (yet). */
   longLived(worker: WorkerId): number | null;
-  /** Stops the helper hosts and timers; call after `shutdown-complete`. */
+  /** Stops the helper hosts and timers, then waits (bounded) for the last output of exited workers; call after `shutdown-complete`. */
   close(): Promise<void>;
 }
 
@@ -103,7 +104,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
 
   const timers = (options.createTimers ?? createTimers)(now, (key) => dispatch({ type: 'timer-fired', key }));
   const listener: HostListener = (event) => onHostEvent(event);
-  const hosts = options.createHosts?.(listener) ?? createHostPool(preload, listener);
+  const hosts = options.createHosts?.(listener) ?? createHostPool(preload, listener, log);
 
   const execute = (action: EngineAction): void => {
     switch (action.type) {
@@ -136,6 +137,13 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       case 'drain': {
         const entry = registry.get(action.worker);
         if (!entry) return;
+        if (!entry.heard) {
+          // A drain message could arrive before the runtime listens, be dropped, and leave the worker
+          // running until its kill deadline. SIGTERM cannot be lost: before the runtime is loaded it ends
+          // the process (nothing is served yet), after that the runtime drains on it.
+          entry.host.kill(action.worker, 'SIGTERM');
+          return;
+        }
         // The worker budgets its drain inside the deadline after which the engine kills it.
         entry.host.send(action.worker, {
           orchestrator: 'drain',
@@ -176,9 +184,11 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         dispatch({ type: 'worker-online', worker: event.worker });
         return;
       case 'listening':
+        entry.heard = true;
         dispatch({ type: 'worker-listening', worker: event.worker });
         return;
       case 'message':
+        entry.heard = true;
         if (event.message.orchestrator === 'ready') dispatch({ type: 'worker-ready', worker: event.worker });
         if (event.message.orchestrator === 'heartbeat') {
           entry.rss = event.message.rss;
@@ -196,6 +206,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         for (const listener of messageListeners) listener(event.worker, event.message);
         return;
       case 'output':
+        outputs.add(event.stream);
+        event.stream.once('close', () => outputs.delete(event.stream));
         entry.output.push(
           pipeWorkerOutput(
             logger,
@@ -211,7 +223,13 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         );
         return;
       case 'exit':
-        void exited(event.worker, event.code, event.signal);
+        if (event.error !== undefined) {
+          log.error(
+            { group: entry.group, index: entry.index, worker: event.worker, error: event.error },
+            'worker could not be started',
+          );
+        }
+        exited(event.worker, event.code, event.signal, event.cause);
         return;
     }
   };
@@ -227,25 +245,37 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       log.info(fields, 'draining: long-lived connections closed');
   };
 
-  // The engine hears of an exit only after the worker's last lines are logged (bounded), so a crash's
-  // stack trace comes before the line that says the worker died.
-  const exited = async (worker: WorkerId, code: number | null, signal: string | null): Promise<void> => {
+  // Output still in the pipes of workers that have exited: it is logged as it comes, with the worker's tags.
+  const flushing = new Set<Promise<unknown>>();
+  // Every worker pipe not yet closed: one that a worker's child still holds open would keep the primary alive.
+  const outputs = new Set<Readable>();
+
+  // The engine hears of an exit after one turn of the event loop, whatever the worker's pipes do. What the
+  // worker wrote before it died is already in its pipes and is read in that turn, so its stack trace is
+  // logged before its exit and its error line goes with the exit. Waiting for the pipes to close instead
+  // would wait on any child of the worker that inherited them, delaying every respawn and shifting the
+  // crash-loop clock; lines read later are still logged, tagged with the worker, after its exit.
+  const exited = (
+    worker: WorkerId,
+    code: number | null,
+    signal: string | null,
+    cause?: 'host-lost',
+  ): void => {
+    const lost = cause === undefined ? {} : { cause };
     const entry = registry.get(worker);
-    let stderr: string | null = null;
-    if (entry) {
-      let timeout: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled(entry.output),
-        new Promise((resolve) => {
-          timeout = setTimeout(resolve, outputFlushMs);
-        }),
-      ]);
-      clearTimeout(timeout);
-      stderr = entry.exitLine.line;
-      void listenFailures.exited(entry.group, stderr);
-      registry.delete(worker);
+    if (!entry) {
+      dispatch({ type: 'worker-exited', worker, code, signal, stderr: null, ...lost });
+      return;
     }
-    dispatch({ type: 'worker-exited', worker, code, signal, stderr });
+    registry.delete(worker);
+    const flushed = Promise.allSettled(entry.output);
+    flushing.add(flushed);
+    void flushed.then(() => flushing.delete(flushed));
+    setImmediate(() => {
+      const stderr = entry.exitLine.line;
+      void listenFailures.exited(entry.group, stderr);
+      dispatch({ type: 'worker-exited', worker, code, signal, stderr, ...lost });
+    });
   };
 
   return {
@@ -253,6 +283,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       const specs = launches.apply(config);
       const request = nextRequest++;
       dispatch({ type: 'config-applied', groups: specs, request, roll: options.roll ?? [] });
+      // Only now does the engine know which revisions a rollback of this apply would go back to.
+      launches.retain(revisionsInUse(state));
       return request;
     },
     scale(counts) {
@@ -282,6 +314,17 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     async close() {
       timers.cancelAll();
       await hosts.close();
+      // The last lines of the last workers (bounded: a grandchild may hold a pipe open for good).
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(flushing),
+        new Promise((resolve) => {
+          timeout = setTimeout(resolve, outputFlushMs);
+        }),
+      ]);
+      clearTimeout(timeout);
+      // What a worker's orphaned child still writes is not ours to wait for: the primary exits.
+      for (const stream of outputs) stream.destroy();
     },
   };
 }

@@ -8,6 +8,12 @@ export interface WorkerEntry {
   readonly group: string;
   readonly index: number;
   pid: number | null;
+  /**
+   * The worker has shown that its runtime listens for messages (it sent one, or its app listens, which runs
+   * after the runtime is installed). Until then a message sent to it may be lost: Node drops IPC messages
+   * that arrive before the first 'message' listener, and the runtime's is added only once it is loaded.
+   */
+  heard: boolean;
   /** Resident memory from its last heartbeat, in bytes (0 until the first); shown in status. */
   rss: number;
   /** Long-lived connections the worker still holds while draining (its last `drain-progress`); null before. */
@@ -25,6 +31,7 @@ export class WorkerRegistry {
     const entry: WorkerEntry = {
       ...init,
       pid: null,
+      heard: false,
       rss: 0,
       longLived: null,
       output: [],

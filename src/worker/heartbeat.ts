@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { warnOnce } from './degrade.ts';
 import type { HttpStats } from './http-stats.ts';
 import type { WorkerMessage } from './protocol.ts';
 
@@ -29,25 +30,43 @@ export function startHeartbeat({ intervalMs, send, http }: HeartbeatOptions): ()
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
   let due = performance.now() + intervalMs;
+  // A sample that fails keeps its last value: the beat itself (the loop is alive) matters most.
+  let rss = 0;
+  let cpu = { user: 0, system: 0 };
   const timer = setInterval(() => {
     const now = performance.now();
     const lateness = Math.max(0, now - due);
     due = now + intervalMs;
     const meanExcess = histogram.count > 0 ? histogram.mean / 1e6 - RESOLUTION_MS : 0;
     histogram.reset();
-    const cpu = process.cpuUsage();
-    send({
-      orchestrator: 'heartbeat',
-      rss: process.memoryUsage.rss(),
-      loopDelayMs: Math.max(0, meanExcess, lateness),
-      cpuUserUs: cpu.user,
-      cpuSystemUs: cpu.system,
-      ...(http ? { http: http() } : {}),
-    });
+    // Reading the RSS opens /proc/self/stat: it throws EMFILE when the app is out of file descriptors.
+    rss = sample('heartbeat: reading the memory use', () => process.memoryUsage.rss(), rss);
+    cpu = sample('heartbeat: reading the CPU time', () => process.cpuUsage(), cpu);
+    try {
+      send({
+        orchestrator: 'heartbeat',
+        rss,
+        loopDelayMs: Math.max(0, meanExcess, lateness),
+        cpuUserUs: cpu.user,
+        cpuSystemUs: cpu.system,
+        ...(http ? { http: http() } : {}),
+      });
+    } catch (error) {
+      warnOnce('heartbeat: sending', error, 'this beat is skipped');
+    }
   }, intervalMs);
   timer.unref();
   return () => {
     clearInterval(timer);
     histogram.disable();
   };
+}
+
+function sample<T>(what: string, read: () => T, last: T): T {
+  try {
+    return read();
+  } catch (error) {
+    warnOnce(what, error, 'the heartbeat carries the last value read');
+    return last;
+  }
 }

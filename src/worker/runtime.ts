@@ -1,3 +1,4 @@
+import { warn, warnOnce } from './degrade.ts';
 import type { DrainPlan } from './drain.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { countHttpRequests } from './http-stats.ts';
@@ -24,10 +25,6 @@ export const SIGNAL_DRAIN: DrainPlan = { graceMs: 1000, timeoutMs: 10_000, sprea
 /** Used when a `drain` message has no `timeoutMs`: the contract's default `shutdown.timeoutMs`. */
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DRAINED_ACK_BOUND_MS = 1000;
-
-function warn(line: string): void {
-  process.stderr.write(`cluster-orchestrator: ${line}\n`);
-}
 
 /**
  * Wires the runtime into this worker: heartbeats, server tracking, the `drain` message and the signals.
@@ -59,23 +56,28 @@ export function installRuntime(): void {
   const drainAndExit = async (plan: DrainPlan): Promise<void> => {
     if (state.phase !== 'running') return;
     state.phase = 'draining';
-    const [{ drainWorker }, { findLongLived }, { throttle }] = await Promise.all([
-      import('./drain.ts'),
-      import('./long-lived.ts'),
-      import('./throttle.ts'),
-    ]);
-    const progress = throttle(DRAIN_PROGRESS_INTERVAL_MS, (longLived: number) => {
-      void sendToPrimary({ orchestrator: 'drain-progress', longLived });
-    });
-    await drainWorker(plan, {
-      servers: registry.servers(),
-      hooks: state.hooks,
-      drainHooks: state.drainHooks,
-      longLived: () => findLongLived(registry.sockets(), registry.sessions(), registry.streams()),
-      onLongLivedCount: progress.push,
-      warn,
-    });
-    progress.flush();
+    try {
+      const [{ drainWorker }, { findLongLived }, { throttle }] = await Promise.all([
+        import('./drain.ts'),
+        import('./long-lived.ts'),
+        import('./throttle.ts'),
+      ]);
+      const progress = throttle(DRAIN_PROGRESS_INTERVAL_MS, (longLived: number) => {
+        void sendToPrimary({ orchestrator: 'drain-progress', longLived });
+      });
+      await drainWorker(plan, {
+        servers: registry.servers(),
+        hooks: state.hooks,
+        drainHooks: state.drainHooks,
+        longLived: () => findLongLived(registry.sockets(), registry.sessions(), registry.streams()),
+        onLongLivedCount: progress.push,
+        warn,
+      });
+      progress.flush();
+    } catch (error) {
+      // Loading the drain needs a file descriptor; without one the worker still stops, only less gently.
+      warnOnce('drain', error, 'exiting without draining');
+    }
     // Connections the primary handed over just before it saw our servers close are still on their way;
     // exiting now would lose them (node:cluster never re-routes a hand-off to a worker that died). The
     // primary's answer to `drained` comes after all of them, and each was refused, so it re-routed them.
@@ -93,6 +95,10 @@ export function installRuntime(): void {
       // The entry script (`process.argv[1]`) is where the app resolves its own packages from.
       void import('./app-metrics.ts')
         .then(({ appMetrics }) => appMetrics(process.argv[1]))
+        .catch((error: unknown) => {
+          warnOnce('metrics: reading the app metrics', error, 'answering with none');
+          return [];
+        })
         .then((registries) =>
           sendToPrimary({ orchestrator: 'metrics', request: message.request, registries }),
         );

@@ -10,22 +10,31 @@ export interface WorkerProcess {
  * read from /proc (Linux): what an operator's `ps` would see, independent of what the primary reports.
  */
 export function workerProcesses(primary: number): WorkerProcess[] {
-  const workers: WorkerProcess[] = [];
+  return childProcesses(primary).flatMap(({ pid, environ }) => {
+    const group = /(?:^|\0)ORCHESTRATOR_GROUP=([^\0]*)/.exec(environ);
+    return group?.[1] === undefined ? [] : [{ pid, group: group[1] }];
+  });
+}
+
+/** The live (not zombie) child processes of `parent`, with their environment and command line (NUL-separated). */
+export function childProcesses(parent: number): { pid: number; environ: string; cmdline: string }[] {
+  const children: { pid: number; environ: string; cmdline: string }[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) !== primary || state === 'Z') continue;
-      const group = /(?:^|\0)ORCHESTRATOR_GROUP=([^\0]*)/.exec(
-        readFileSync(`/proc/${name}/environ`, 'latin1'),
-      );
-      if (group?.[1] !== undefined) workers.push({ pid: Number(name), group: group[1] });
+      if (Number(ppid) !== parent || state === 'Z') continue;
+      children.push({
+        pid: Number(name),
+        environ: readFileSync(`/proc/${name}/environ`, 'latin1'),
+        cmdline: readFileSync(`/proc/${name}/cmdline`, 'latin1'),
+      });
     } catch {
       // It ended while we looked.
     }
   }
-  return workers;
+  return children;
 }
 
 /** Alive and not a zombie (a SIGSTOPped process is alive). */

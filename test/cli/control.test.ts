@@ -1,10 +1,12 @@
-import { mkdirSync, realpathSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { controlSocketPath } from '../../src/primary/control/socket-path.ts';
 import type { StatusJson } from '../../src/primary/status.ts';
-import { orchestrator } from '../helpers/cli.ts';
+import { orchestrator, orchestratorInProcess } from '../helpers/cli.ts';
 import { app } from '../helpers/cluster-dir.ts';
 import { useCluster } from '../helpers/cluster-fixture.ts';
 import { freePort } from '../helpers/free-port.ts';
@@ -186,10 +188,14 @@ describe('control plane: status, reload, scale, down', function () {
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.match(/rolling web/);
     expect(result.stdout).to.match(/web: every worker replaced/);
-    const s = await status();
+    // The roll is over once the last old worker drains; it may still be exiting for a moment after.
+    const s = await eventually(async () => {
+      const current = await status();
+      expect(current.groups[0]?.workers).to.have.length(2);
+      return current;
+    });
     const after = s.groups[0]?.workers.map((w) => w.pid);
     expect(s.groups[0]?.lastReload?.outcome).to.equal('finished');
-    expect(after).to.have.length(2);
     expect(after?.filter((pid) => before?.includes(pid))).to.deep.equal([]);
   });
 
@@ -270,5 +276,36 @@ describe('control plane: status, reload, scale, down', function () {
     });
     await third.waitForMessage('cluster ready');
     expect((await orchestrator(['status', '-c', cluster.dir.configFile], cluster.dir.path)).code).to.equal(0);
+  });
+});
+
+describe('control client: a cluster that refuses or drops the connection', () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'orchestrator-control-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('says the connection was closed before an answer, in one line, exit 1 (what a primary out of fds does)', async () => {
+    const socketPath = join(dir, 'control.sock');
+    // Accepts and closes at once, as libuv does when accept() fails with EMFILE.
+    const server = createNetServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      for (const command of ['status', 'scale', 'reload', 'down']) {
+        const args = command === 'scale' ? ['scale', 'web=1'] : [command];
+        const result = await orchestratorInProcess([...args, '--socket', socketPath], dir);
+        expect(result.code, command).to.equal(1);
+        const lines = result.stderr.trim().split('\n');
+        expect(lines, command).to.have.length(1);
+        expect(lines[0]).to.match(
+          new RegExp(
+            `^orchestrator ${command}: the cluster closed the connection .* before answering \\((ECONNRESET|EPIPE)\\)`,
+          ),
+        );
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

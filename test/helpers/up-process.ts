@@ -41,7 +41,11 @@ export class UpProcess {
       if (!stream) return Promise.resolve();
       const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
       lines.on('line', (line) => this.#take(line));
-      return new Promise<void>((resolve) => lines.once('close', () => resolve()));
+      // A stream the test destroyed (a reader that went away) closes without an 'end' for readline.
+      return new Promise<void>((resolve) => {
+        lines.once('close', () => resolve());
+        stream.once('close', () => resolve());
+      });
     });
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {

@@ -367,3 +367,48 @@ describe('crash loop', () => {
     });
   });
 });
+
+describe('a worker lost with its host', () => {
+  it('is forked again at once, counts no restart, and never fails the group however often it happens', () => {
+    const sim = new Simulator(1);
+    const spec = groupSpec({ count: 2, restart: { maxRestarts: 1, windowMs: 3_600_000 } });
+    sim.send({ type: 'config-applied', groups: { web: spec } });
+    sim.advance(100);
+    // The helper dies five times, taking both workers each time (five times over maxRestarts).
+    for (let round = 0; round < 5; round++) {
+      for (const fork of sim.liveWorkers()) sim.loseWithHost(fork.worker);
+      sim.advance(100);
+    }
+    const forks = sim.lines(['fork']);
+    expect(forks).to.have.length(12);
+    // Each slot is forked in the very step that reported the loss: no backoff timer in between.
+    expect(forks.slice(2).map((line) => line.split(' ')[0])).to.deep.equal([
+      '100',
+      '100',
+      '200',
+      '200',
+      '300',
+      '300',
+      '400',
+      '400',
+      '500',
+      '500',
+    ]);
+    expect(sim.lines(['set-timer']).filter((line) => line.includes('respawn'))).to.deep.equal([]);
+    const [web] = describeGroups(sim.state);
+    expect(web?.state).to.equal('running');
+    expect(web?.workers.map((w) => [w.state, w.restarts])).to.deep.equal([
+      ['ready', 0],
+      ['ready', 0],
+    ]);
+  });
+
+  it('still counts a crash of the app as one', () => {
+    const sim = new Simulator(1);
+    sim.send({ type: 'config-applied', groups: { web: groupSpec({ count: 1 }) } });
+    sim.advance(100);
+    sim.crash(sim.liveWorkers()[0]?.worker as number, 1, null);
+    sim.advance(1000);
+    expect(describeGroups(sim.state)[0]?.workers.map((w) => w.restarts)).to.deep.equal([1]);
+  });
+});

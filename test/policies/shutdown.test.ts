@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
+import type { BackoffSpec } from '../../src/policies/types.ts';
 import { describe as describeGroups, isShutdownComplete } from '../../src/policies/view.ts';
 import { groupSpec, Simulator } from './simulator.ts';
 
@@ -118,3 +120,94 @@ describe('shutdown', () => {
     expect(sim.lines()).to.deep.equal(['0 report shutdown-complete']);
   });
 });
+
+describe('shutdown at any moment of a respawn storm (property)', () => {
+  const backoffArb: fc.Arbitrary<BackoffSpec> = fc.oneof(
+    fc.constant({ strategy: 'none' as const }),
+    fc.record({ strategy: fc.constant('fixed' as const), delayMs: fc.integer({ min: 0, max: 50 }) }),
+    fc.record({
+      strategy: fc.constant('exponential' as const),
+      initialMs: fc.integer({ min: 1, max: 50 }),
+      maxMs: fc.integer({ min: 50, max: 500 }),
+      factor: fc.constant(2),
+      jitter: fc.double({ min: 0, max: 0.5, noNaN: true }),
+    }),
+  );
+  // How each forked process behaves, cycled over the forks: quick or slow to start, crashing on its own,
+  // draining slowly or never (then only its kill deadline ends it).
+  const scriptArb = fc.record({
+    readyAfterMs: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
+    exitAfterMs: fc.option(fc.integer({ min: 0, max: 150 }), { nil: undefined }),
+    drainMs: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
+  });
+  // Moments (ms) when a live worker is SIGKILLed from outside, and which one.
+  const killArb = fc.record({ at: fc.integer({ min: 0, max: 1500 }), pick: fc.nat() });
+
+  it('always completes, exactly once, leaving no worker and no timer, whatever is pending when it is asked for', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          seed: fc.integer(),
+          count: fc.integer({ min: 1, max: 4 }),
+          orders: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }),
+          backoff: backoffArb,
+          scripts: fc.array(scriptArb, { minLength: 1, maxLength: 6 }),
+          kills: fc.array(killArb, { maxLength: 30 }),
+          shutdownAt: fc.integer({ min: 0, max: 1500 }),
+          again: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: null }),
+        }),
+        ({ seed, count, orders, backoff, scripts, kills, shutdownAt, again }) => {
+          let n = 0;
+          const sim = new Simulator(seed, () => scripts[n++ % scripts.length] as (typeof scripts)[number]);
+          let completed = 0;
+          let requested = false;
+          sim.observer = (event, actions) => {
+            if (event.type === 'shutdown-requested') requested = true;
+            for (const action of actions) {
+              if (action.type === 'fork') expect(requested, 'fork after shutdown').to.equal(false);
+              if (action.type === 'report' && action.outcome.kind === 'shutdown-complete') completed++;
+            }
+          };
+          const groups = Object.fromEntries(
+            orders.map((order, i) => [
+              `g${i}`,
+              groupSpec({
+                count,
+                backoff,
+                restart: { maxRestarts: 10_000, windowMs: 1000 },
+                reload: { order },
+                shutdown: { timeoutMs: 2000 },
+              }),
+            ]),
+          );
+          sim.send({ type: 'config-applied', groups });
+          const moments = [
+            ...kills.map((kill) => ({ at: kill.at, run: () => killOne(sim, kill.pick) })),
+            { at: shutdownAt, run: () => sim.send({ type: 'shutdown-requested' }) },
+            ...(again === null
+              ? []
+              : [{ at: shutdownAt + again, run: () => sim.send({ type: 'shutdown-requested' }) }]),
+          ].sort((a, b) => a.at - b.at);
+          for (const moment of moments) {
+            sim.advance(moment.at - sim.now);
+            moment.run();
+          }
+          // Every drain deadline (2 s) and pending timer has long passed.
+          sim.advance(60_000);
+
+          expect(completed, 'shutdown-complete reports').to.equal(1);
+          expect(isShutdownComplete(sim.state)).to.equal(true);
+          expect(sim.liveWorkers(), 'processes left running').to.deep.equal([]);
+          expect(sim.pendingTimers(), 'timers the primary would still hold').to.deep.equal([]);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+function killOne(sim: Simulator, pick: number): void {
+  const live = sim.liveWorkers();
+  const target = live[pick % Math.max(1, live.length)];
+  if (target !== undefined) sim.crash(target.worker, null, 'SIGKILL');
+}

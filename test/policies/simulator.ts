@@ -121,6 +121,11 @@ export class Simulator {
     this.#exit(worker, code, signal);
   }
 
+  /** A process is killed now along with the helper host that ran it (not the app's doing). */
+  loseWithHost(worker: WorkerId): void {
+    this.#exit(worker, null, 'SIGKILL', null, 'host-lost');
+  }
+
   /**
    * The timeline as compact lines `"<ms> <action>"`, e.g. `"110 fork w2 web[0] g1"`, logs and timer
    * bookkeeping left out unless `types` asks for them.
@@ -207,11 +212,24 @@ export class Simulator {
     if (this.#processes.get(worker)?.alive === true) this.send(event);
   }
 
-  #exit(worker: WorkerId, code: number | null, signal: string | null, stderr: string | null = null): void {
+  #exit(
+    worker: WorkerId,
+    code: number | null,
+    signal: string | null,
+    stderr: string | null = null,
+    cause?: 'host-lost',
+  ): void {
     const process = this.#processes.get(worker);
     if (process === undefined || !process.alive) return;
     process.alive = false;
-    this.send({ type: 'worker-exited', worker, code, signal, stderr });
+    this.send({
+      type: 'worker-exited',
+      worker,
+      code,
+      signal,
+      stderr,
+      ...(cause === undefined ? {} : { cause }),
+    });
   }
 
   #schedule(at: number, run: () => void): number {

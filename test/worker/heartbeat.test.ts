@@ -59,6 +59,42 @@ describe('startHeartbeat', () => {
     expect(next?.beat.loopDelayMs).to.be.at.least(200);
   });
 
+  it('keeps beating when a sample fails (out of file descriptors), with the last value, and says so once', async () => {
+    const rss = process.memoryUsage.rss;
+    const write = process.stderr.write;
+    const said: string[] = [];
+    let failing = false;
+    process.memoryUsage.rss = () => {
+      if (!failing) return rss();
+      throw Object.assign(new Error("EMFILE: too many open files, open '/proc/self/stat'"), {
+        code: 'EMFILE',
+      });
+    };
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      said.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const heartbeat = collect(20);
+      stop = heartbeat.stop;
+      await heartbeat.until(1);
+      failing = true;
+      const before = heartbeat.beats.length;
+      await heartbeat.until(before + 3);
+      const last = heartbeat.beats[before - 1]?.beat.rss;
+      expect(heartbeat.beats.slice(before).map(({ beat }) => beat.rss)).to.deep.equal([last, last, last]);
+      expect(said.filter((line) => line.includes('heartbeat'))).to.deep.equal([
+        'cluster-orchestrator: heartbeat: reading the memory use failed (EMFILE); the heartbeat carries the last value read (said once)\n',
+      ]);
+      failing = false;
+      await heartbeat.until(heartbeat.beats.length + 2);
+      expect(heartbeat.beats.at(-1)?.beat.rss).to.be.greaterThan(1024 * 1024);
+    } finally {
+      process.memoryUsage.rss = rss;
+      process.stderr.write = write;
+    }
+  });
+
   it('stops sending once stopped', async () => {
     const heartbeat = collect(20);
     await heartbeat.until(1);

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { formatConfigError } from '../../config/errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import { claimSocketPath } from '../../primary/control/claim.ts';
@@ -54,7 +54,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     successor?.failed(`the config is invalid: ${first ? formatConfigError(first) : 'unknown error'}`);
     return EXIT.failed;
   }
-  const file = realpathSync(loaded.file);
+  // The path as given, not where it leads now: a symlinked config (a Kubernetes ConfigMap, a deploy tool's
+  // `current -> releases/N`) is followed afresh on every read, and the control socket stays where the
+  // commands run with the same `-c` look for it.
+  const file = resolve(io.cwd, loaded.file);
   const controlPath = args.values.socket ?? controlSocketPath(file);
   // A new primary listens next to the running one's socket until it takes the path over (docs/upgrade.md).
   const socketPath = successor ? successor.stagingPath(controlPath) : controlPath;

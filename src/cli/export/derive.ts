@@ -8,15 +8,34 @@ import type { ClusterConfig } from '../../config/schema.ts';
 /** Time for the primary itself to log, close its endpoints and exit once the last worker is gone. */
 export const PRIMARY_EXIT_MARGIN_S = 5;
 
-/** The longest `shutdown.timeoutMs` of any group, in whole seconds (rounded up): shutdown drains all at once. */
-export function longestDrainSeconds(config: ClusterConfig): number {
-  const ms = Math.max(0, ...Object.values(config.groups).map((g) => g.shutdown.timeoutMs));
-  return Math.ceil(ms / 1000);
+/** Per reload order, after its kill-deadline: SIGKILL, the exit reaching the primary, the next order starting. */
+export const ORDER_KILL_MARGIN_S = 1;
+
+/**
+ * The worst case of a graceful stop, in whole seconds (rounded up): shutdown drains one reload order after
+ * another (the highest first, the next once the previous one is gone), so a stop may take, for every order,
+ * its longest `shutdown.timeoutMs` plus the kill margin. Example: orders 0 (10 s) and 1 (20 s, 5 s) ->
+ * (10 + 1) + (20 + 1) = 32 s.
+ */
+export function drainBudgetSeconds(config: ClusterConfig): number {
+  const longestByOrder = new Map<number, number>();
+  for (const g of Object.values(config.groups)) {
+    const order = g.reload.order;
+    longestByOrder.set(order, Math.max(longestByOrder.get(order) ?? 0, g.shutdown.timeoutMs));
+  }
+  let seconds = 0;
+  for (const ms of longestByOrder.values()) seconds += Math.ceil(ms / 1000) + ORDER_KILL_MARGIN_S;
+  return seconds;
 }
 
-/** How long a stop may take before the platform kills everything: the longest drain plus the margin. */
+/** How many reload orders drain one after another at shutdown. */
+export function drainOrders(config: ClusterConfig): number {
+  return new Set(Object.values(config.groups).map((g) => g.reload.order)).size;
+}
+
+/** How long a stop may take before the platform kills everything: every order's drain plus the primary's exit. */
 export function stopTimeoutSeconds(config: ClusterConfig): number {
-  return longestDrainSeconds(config) + PRIMARY_EXIT_MARGIN_S;
+  return drainBudgetSeconds(config) + PRIMARY_EXIT_MARGIN_S;
 }
 
 export function longestReadySeconds(config: ClusterConfig): number {

@@ -68,7 +68,7 @@ export function kubernetesManifests(config: ClusterConfig, options: KubernetesOp
           },
         },
         spec: {
-          // preStop sleep + the longest drain + the primary's exit margin.
+          // preStop sleep + every reload order's drain, one after another + the primary's exit margin.
           terminationGracePeriodSeconds: PRE_STOP_SLEEP_S + stopTimeoutSeconds(config),
           containers: [
             {

@@ -1,7 +1,9 @@
 import type { ClusterConfig } from '../../config/schema.ts';
 import {
-  longestDrainSeconds,
+  drainBudgetSeconds,
+  drainOrders,
   longestReadySeconds,
+  ORDER_KILL_MARGIN_S,
   PRIMARY_EXIT_MARGIN_S,
   stopTimeoutSeconds,
 } from './derive.ts';
@@ -30,7 +32,8 @@ const START_LIMIT_INTERVAL_S = 300;
  */
 export function systemdUnit(config: ClusterConfig, options: SystemdUnitOptions): string {
   const groups = Object.keys(config.groups);
-  const drain = longestDrainSeconds(config);
+  const drain = drainBudgetSeconds(config);
+  const orders = drainOrders(config);
   const ready = longestReadySeconds(config);
   const startTimeout = Math.max(SYSTEMD_START_TIMEOUT_S, ready + 30);
   const exec = [options.node, options.cli, 'up', '-c', options.configFile].map(quote).join(' ');
@@ -62,7 +65,8 @@ ExecReload=/bin/kill -HUP $MAINPID
 # killed (SIGKILL), workers included.
 KillMode=mixed
 KillSignal=SIGTERM
-# The longest drain (shutdown.timeoutMs: ${drain} s) plus ${PRIMARY_EXIT_MARGIN_S} s for the primary to exit.
+# Shutdown drains the ${orders} reload order(s) one after another: the sum of each order's longest
+# shutdown.timeoutMs plus ${ORDER_KILL_MARGIN_S} s each (${drain} s), plus ${PRIMARY_EXIT_MARGIN_S} s for the primary to exit.
 TimeoutStopSec=${stopTimeoutSeconds(config)}
 # The slowest ready.timeoutMs (${ready} s) plus time for a worker to be retried, at least systemd's default.
 TimeoutStartSec=${startTimeout}

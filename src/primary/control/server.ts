@@ -1,6 +1,7 @@
 import { chmodSync, linkSync, lstatSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { http } from '../http-module.ts';
+import { keepAccepting } from '../keep-accepting.ts';
 import type { LogRing } from '../logging/log-ring.ts';
 import type { StatusJson } from '../status.ts';
 import { type DebugRequest, parseDebugRequest } from './debug-endpoint.ts';
@@ -64,7 +65,12 @@ export interface UpgradeRequest {
  * Bad JSON or shapes -> 400, unknown group -> 404, a bad config on reload -> 422, oversized body -> 413,
  * unknown path -> 404, wrong method -> 405. A refused request changes nothing.
  */
-export async function startControlServer(socketPath: string, api: ControlApi): Promise<ControlServer> {
+export async function startControlServer(
+  socketPath: string,
+  api: ControlApi,
+  /** Told of the first connection it could not accept (out of file descriptors); it keeps serving. */
+  onAcceptError: (error: Error) => void = () => {},
+): Promise<ControlServer> {
   const server = http.createServer((request, response) => {
     void route(api, request, response).catch((error: unknown) => {
       if (!response.headersSent)
@@ -87,6 +93,7 @@ export async function startControlServer(socketPath: string, api: ControlApi): P
       resolve();
     });
   });
+  keepAccepting(server, onAcceptError);
   try {
     chmodSync(bound, 0o600);
     linkSync(bound, socketPath);

@@ -13,7 +13,8 @@ export function controlDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The socket of the cluster started from `configFile` (a real path): named by a hash of the path, so any
+ * The socket of the cluster started from `configFile` (absolute, as given: not resolved, so a retargeted
+ * symlink still leads to the same socket): named by a hash of the path, so any
  * folder depth fits in the ~100-byte limit of a Unix socket path and the same config always finds the same
  * socket. Example: /work/app/cluster.config.ts -> /tmp/cluster-orchestrator-1000/3f2a9c1b7d4e8a60.sock
  */

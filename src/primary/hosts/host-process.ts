@@ -45,6 +45,9 @@ process.on('message', (command: HostCommand) => {
     case 'kill':
       host.kill(command.worker, command.signal);
       break;
+    case 'ping':
+      report({ type: 'pong' });
+      break;
   }
 });
 

@@ -19,6 +19,8 @@ export function createLocalHost(
   scheduling: Scheduling,
   preload: string,
   listener: HostListener,
+  /** node:cluster's fork; replaceable so a test can stand in a worker that fails to spawn. */
+  forkWorker: (env: Readonly<Record<string, string>>) => Worker = (env) => cluster.fork(env),
 ): ClusterHost {
   if (!cluster.isPrimary) throw new Error('a cluster host must run in a primary process');
   // Must be set before the first fork: node:cluster reads it once, in its first setupPrimary().
@@ -36,14 +38,22 @@ export function createLocalHost(
     });
     let worker: Worker;
     try {
-      worker = cluster.fork(
+      worker = forkWorker(
         scheduling === 'reusePort' ? { ...request.env, [ENV_REUSE_PORT]: '1' } : request.env,
       );
-    } catch {
-      listener({ type: 'exit', worker: id, code: null, signal: null });
+    } catch (error) {
+      listener({ type: 'exit', worker: id, code: null, signal: null, error: describeError(error) });
       return;
     }
     workers.set(id, worker);
+    // Reported once, whichever comes first: the process's exit, or the failure to start it at all.
+    let gone = false;
+    const exit = (code: number | null, signal: string | null, error?: string): void => {
+      if (gone) return;
+      gone = true;
+      workers.delete(id);
+      listener({ type: 'exit', worker: id, code, signal, ...(error === undefined ? {} : { error }) });
+    };
     // Listeners are attached before the event loop turns, so no cluster event of this worker can be missed.
     const pid = worker.process.pid;
     if (pid !== undefined) {
@@ -69,12 +79,18 @@ export function createLocalHost(
       if (message.orchestrator === 'listening') listener({ type: 'listening', worker: id });
       else listener({ type: 'message', worker: id, message });
     });
-    // A worker that fails to spawn emits 'error' then 'exit'; the exit is what the engine needs.
-    worker.on('error', () => {});
+    // A spawn that fails after fork() returned (EMFILE, EAGAIN, ENOENT: the process never existed, so it has
+    // no pid) emits 'error' and never 'exit': without this the engine would wait for that exit forever.
+    // Other errors (a failed send or kill) are about a live process, whose exit is still to come.
+    worker.on('error', (error: unknown) => {
+      if (worker.process.pid !== undefined) return;
+      // node:cluster never removes a worker that did not exit from its list.
+      if (cluster.workers?.[worker.id] === worker) delete cluster.workers[worker.id];
+      exit(null, null, describeError(error));
+    });
     worker.on('exit', (code, signal) => {
       if (pid !== undefined) priority.gone(pid);
-      workers.delete(id);
-      listener({ type: 'exit', worker: id, code: code ?? null, signal: signal ?? null });
+      exit(code ?? null, signal ?? null);
     });
   };
 
@@ -119,4 +135,8 @@ function schedulingPolicy(scheduling: Scheduling): number {
     default:
       return assertNever(scheduling, 'scheduling policy');
   }
+}
+
+function describeError(error: unknown): string {
+  return String((error as Error | null)?.message ?? error);
 }

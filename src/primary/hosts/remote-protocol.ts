@@ -6,7 +6,9 @@ import type { ForkRequest, HostEvent } from './types.ts';
 export type HostCommand =
   | { readonly type: 'fork'; readonly request: ForkRequest }
   | { readonly type: 'send'; readonly worker: WorkerId; readonly message: PrimaryMessage }
-  | { readonly type: 'kill'; readonly worker: WorkerId; readonly signal: Signal };
+  | { readonly type: 'kill'; readonly worker: WorkerId; readonly signal: Signal }
+  /** Are you there? Answered with `pong`: a helper that stops answering is hung (stopped, event loop blocked). */
+  | { readonly type: 'ping' };
 
 /**
  * Helper host process -> main process. Output travels as raw chunks (advanced serialization keeps them as
@@ -21,4 +23,5 @@ export type HostReport =
       readonly fd: 'stdout' | 'stderr';
       readonly data: Uint8Array;
     }
-  | { readonly type: 'end'; readonly worker: WorkerId; readonly fd: 'stdout' | 'stderr' };
+  | { readonly type: 'end'; readonly worker: WorkerId; readonly fd: 'stdout' | 'stderr' }
+  | { readonly type: 'pong' };

@@ -27,6 +27,10 @@ export type HostEvent =
       readonly worker: WorkerId;
       readonly code: number | null;
       readonly signal: string | null;
+      /** Set when the process could not be started at all (e.g. `spawn EMFILE`). */
+      readonly error?: string;
+      /** The helper process that ran the worker died and took it along: not the app's failure. */
+      readonly cause?: 'host-lost';
     }
   /** A worker's stdout/stderr; `stream` ends when the worker's pipe closes. */
   | {
@@ -44,6 +48,10 @@ export type HostListener = (event: HostEvent) => void;
  */
 export interface ClusterHost {
   readonly scheduling: Scheduling;
+  /**
+   * Every fork ends in exactly one 'exit' event, a fork that never started included (its 'exit' carries
+   * `error`): the engine waits for that exit, a shutdown too.
+   */
   fork(request: ForkRequest): void;
   send(worker: WorkerId, message: PrimaryMessage): void;
   kill(worker: WorkerId, signal: Signal): void;

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { http } from '../http-module.ts';
+import { keepAccepting } from '../keep-accepting.ts';
 
 export interface Reply {
   readonly status: number;
@@ -24,6 +25,8 @@ export async function listenHttp(
   host: string,
   port: number,
   routes: Readonly<Record<string, Route>>,
+  /** Told of the first connection it could not accept (out of file descriptors); it keeps serving. */
+  onAcceptError: (error: Error) => void = () => {},
 ): Promise<HttpEndpoint> {
   const server: Server = http.createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
@@ -50,6 +53,7 @@ export async function listenHttp(
       resolve();
     });
   });
+  keepAccepting(server, onAcceptError);
   server.unref();
   const address = server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;

@@ -105,18 +105,27 @@ export async function startMetrics(
 
   let endpoint: HttpEndpoint;
   try {
-    endpoint = await listenHttp(address.host, address.port, {
-      '/metrics': async () => ({
-        status: 200,
-        contentType: metrics.registry.contentType,
-        body: await scrape(),
-      }),
-      '/healthz': () => text(200, 'ok\n'),
-      '/readyz': () => {
-        const result = readiness(source.groups());
-        return result.ready ? json(200, result) : json(503, result);
+    endpoint = await listenHttp(
+      address.host,
+      address.port,
+      {
+        '/metrics': async () => ({
+          status: 200,
+          contentType: metrics.registry.contentType,
+          body: await scrape(),
+        }),
+        '/healthz': () => text(200, 'ok\n'),
+        '/readyz': () => {
+          const result = readiness(source.groups());
+          return result.ready ? json(200, result) : json(503, result);
+        },
       },
-    });
+      (error) =>
+        logger.warn(
+          { err: error },
+          'metrics endpoint: cannot accept connections (out of file descriptors?); serving again as they come back',
+        ),
+    );
   } catch (error) {
     stopMessages();
     stopOutcomes();

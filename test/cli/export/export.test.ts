@@ -86,10 +86,11 @@ describe('orchestrator export', function () {
       expectGolden('shop.service', systemdUnit(await shopConfig(), FIXED));
     });
 
-    it('derives the stop timeout from the longest drain and keeps reload, readiness and restart limits', async () => {
+    it('derives the stop timeout from every reload order drained in turn and keeps reload, readiness and restart limits', async () => {
       const unit = systemdUnit(await shopConfig(), FIXED);
-      // jobs: shutdown.timeoutMs 45500 -> 46 s, plus 5 s for the primary.
-      expect(unit).to.match(/^TimeoutStopSec=51$/m);
+      // Shutdown drains order 1 (jobs: 45500 ms -> 46 s) then order 0 (web: 20 s, admin_api: 10 s by default),
+      // 1 s of kill margin each, plus 5 s for the primary: (46 + 1) + (20 + 1) + 5.
+      expect(unit).to.match(/^TimeoutStopSec=73$/m);
       expect(unit).to.match(/^Type=notify$/m);
       expect(unit).to.match(/^NotifyAccess=all$/m);
       expect(unit).to.match(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
@@ -199,8 +200,8 @@ describe('orchestrator export', function () {
       const container = spec?.template.spec?.containers[0];
       // The smallest maxSurge (admin_api: 1) and maxUnavailable (admin_api: 0) of any group.
       expect(spec?.strategy?.rollingUpdate).to.deep.equal({ maxSurge: 1, maxUnavailable: 0 });
-      // preStop 5 s + jobs' 46 s drain + 5 s.
-      expect(spec?.template.spec?.terminationGracePeriodSeconds).to.equal(56);
+      // preStop 5 s + order 1's drain (jobs: 46 s + 1 s) + order 0's (web: 20 s + 1 s) + 5 s.
+      expect(spec?.template.spec?.terminationGracePeriodSeconds).to.equal(78);
       expect(spec?.progressDeadlineSeconds).to.equal(300);
       expect(container?.args).to.deep.equal(['up', '-c', 'cluster.config.json']);
       expect(container?.readinessProbe?.httpGet).to.deep.equal({ path: '/readyz', port: 'metrics' });

@@ -189,6 +189,41 @@ describe('orchestrator up: faults', function () {
     expect(up.records.find((r) => r.msg === 'worker exited')).to.include({ signal: 'SIGKILL', group: 'web' });
   });
 
+  it('stops a worker drained while it is still starting (before its runtime listens) without waiting for its deadline', async () => {
+    const port = await freePort();
+    const up = cluster.start({
+      groups: {
+        web: {
+          entry: app('http-info.ts'),
+          count: 1,
+          backoff: { strategy: 'none' },
+          shutdown: { timeoutMs: 30_000 },
+          env: {
+            PORT: String(port),
+            NODE_OPTIONS: `--import ${app('slow-import.mjs')}`,
+            SLOW_IMPORT_MS: '3000',
+          },
+        },
+      },
+    });
+    await up.waitForMessage('cluster ready', 30_000);
+    const [first] = (up.records.find((r) => r.msg === 'web: 1 ready')?.pids ?? []) as number[];
+
+    // Killed: its slot is forked again at once, and the new worker spends 3 s loading before our runtime.
+    process.kill(first as number, 'SIGKILL');
+    await up.waitFor(
+      (r) => String(r.msg).startsWith('slow import start') && r.pid !== first,
+      15_000,
+      'the new worker to start loading',
+    );
+    up.signal('SIGTERM');
+    const { code } = await up.exited;
+
+    expect(code).to.equal(0);
+    // Told to stop in a way it could not miss: no drain message lost, no 30 s wait for the deadline.
+    expect(up.count((r) => r.msg === 'drain deadline passed')).to.equal(0);
+  });
+
   it('kills every worker at once on a second SIGINT, and exits 130', async () => {
     const port = await freePort();
     const up = cluster.start({
