@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import type { StatusJson } from '../../src/primary/status.ts';
 import { orchestrator } from '../helpers/cli.ts';
@@ -32,8 +34,10 @@ describe('orchestrator top', function () {
     const tmux = new Tmux();
     const tag = randomUUID();
     const top = `'${process.execPath}' '${CLI}' top -c '${cluster.dir.configFile}'`;
-    // Two runs in a row: the first is quit with q, the second with Ctrl-C; the shell then says how each ended.
-    const line = `${top}; echo "top exited $?"; ${top}; echo "top exited again $?"; sleep 300`;
+    // Two runs in a row: the first is quit with q, the second with Ctrl-C; the shell then writes how each ended
+    // to a file (on the screen, the second run's alternate screen could cover the first line before it is seen).
+    const exits = join(cluster.dir.path, 'top-exits.log');
+    const line = `${top}; echo "top exited $?" >> '${exits}'; ${top}; echo "top exited again $?" >> '${exits}'; sleep 300`;
     tmux.start(
       `sh -c '${line.replaceAll("'", "'\\''")}'`,
       { columns: 110, lines: 24 },
@@ -104,12 +108,18 @@ describe('orchestrator top', function () {
         100,
       );
 
+      const exited = (pattern: RegExp, what: string) =>
+        eventually(
+          async () => expect(existsSync(exits) ? readFileSync(exits, 'utf8') : '', what).to.match(pattern),
+          20_000,
+          100,
+        );
       tmux.keys('q');
-      await waitScreen(/^top exited 0$/m, 'exit after q');
+      await exited(/^top exited 0$/m, 'exit after q');
       // The second run: Ctrl-C leaves just as cleanly.
       await waitScreen(/^ web\.1\s+ready/m, 'second run');
       tmux.keys('C-c');
-      await waitScreen(/^top exited again 0$/m, 'exit after Ctrl-C');
+      await exited(/^top exited again 0$/m, 'exit after Ctrl-C');
       expect(tmux.display('#{alternate_on}')).to.equal('0');
       expect(tmux.display('#{cursor_flag}')).to.equal('1');
     } finally {

@@ -100,7 +100,9 @@ function runInteractive(
     message = text;
     draw();
   };
+  let quitting = false;
   const quit = (): void => {
+    quitting = true;
     clearTimeout(timer);
     terminal.restore();
     finish();
@@ -120,6 +122,8 @@ function runInteractive(
           ? 'the cluster is not answering (stopped?)'
           : String((error as Error).message);
     }
+    // A quit while this sample was on its way must not be undone by a new timer (it would keep `top` alive).
+    if (quitting) return;
     draw();
     timer = setTimeout(() => void refresh(), REFRESH_MS);
   };
