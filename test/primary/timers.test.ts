@@ -44,3 +44,45 @@ describe('primary timers', () => {
     expect(fired).to.deep.equal(['b']);
   });
 });
+
+describe('primary timers after a stall of the primary', () => {
+  it('reports a deadline only after the messages that arrived while the loop stood still are read', async () => {
+    // A loopback pair stands for a worker's IPC pipe: its data is written before the stall, read after it.
+    const { createServer, connect } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const accepted = new Promise<import('node:net').Socket>((resolve) => server.once('connection', resolve));
+    const client = connect(port, '127.0.0.1');
+    const peer = await accepted;
+    const order: string[] = [];
+    peer.on('data', () => order.push('heartbeat'));
+    try {
+      const timers = createTimers(Date.now, (key) => order.push(key));
+      timers.set('heartbeat:7', Date.now() + 20);
+      client.write('beat');
+      // The primary stands still past the deadline (a blocked loop; SIGSTOP behaves alike).
+      const until = Date.now() + 300;
+      while (Date.now() < until) {}
+      await tick(50);
+      expect(order).to.deep.equal(['heartbeat', 'heartbeat:7']);
+    } finally {
+      client.destroy();
+      peer.destroy();
+      server.close();
+    }
+  });
+
+  it('never reports a key cancelled between its due time and its report', async () => {
+    const fired: string[] = [];
+    const timers = createTimers(Date.now, (key) => fired.push(key));
+    timers.set('a', Date.now() + 1);
+    const until = Date.now() + 30;
+    while (Date.now() < until) {}
+    // The timeout fires in this turn's timers phase; the cancel below runs in its check phase first.
+    setImmediate(() => timers.cancel('a'));
+    await tick(30);
+    expect(fired).to.deep.equal([]);
+    expect(timers.size).to.equal(0);
+  });
+});
