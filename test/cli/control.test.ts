@@ -245,11 +245,14 @@ describe('control plane: status, reload, scale, down', function () {
     const second = await cli('reload');
     expect(second.code, second.stderr).to.equal(0);
     expect((await first).code).to.be.oneOf([0, 1]);
-    const s = await status();
-    const rollouts = new Set(s.groups[0]?.workers.map((w) => w.rollout));
-    expect(s.groups[0]?.workers).to.have.length(3);
-    expect(rollouts.size).to.equal(1);
-    expect(s.groups[0]?.workers.every((w) => w.state === 'ready')).to.equal(true);
+    // The reload is done once the new workers serve; the last old one may still be draining out.
+    await eventually(async () => {
+      const s = await status();
+      const rollouts = new Set(s.groups[0]?.workers.map((w) => w.rollout));
+      expect(s.groups[0]?.workers).to.have.length(3);
+      expect(rollouts.size).to.equal(1);
+      expect(s.groups[0]?.workers.every((w) => w.state === 'ready')).to.equal(true);
+    });
   });
 
   it('down drains the cluster and returns once it has stopped', async () => {
