@@ -82,6 +82,23 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Resident set size in MB (VmRSS), or NaN once the process is gone. */
+/**
+ * Private memory (USS: Private_Clean + Private_Dirty of /proc/PID/smaps_rollup), in MB: what this process
+ * alone costs the machine. RSS also counts the pages of the `node` binary and shared libraries it touched,
+ * which every Node process on the machine shares: a worker that runs more of Node's code touches more of
+ * them without costing a byte more per extra worker.
+ */
+export function privateMb(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
+    const kb = (key: string) =>
+      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export function rssMb(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));

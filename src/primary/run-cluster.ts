@@ -25,7 +25,6 @@ import { type Operations, startOperations } from './operations.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
 import { ReloadHistory } from './reload-history.ts';
 import { followRollout } from './rollout-follower.ts';
-import { siblingModule } from './sibling-module.ts';
 import { buildStatus } from './status.ts';
 import { createSupervisor, type Supervisor } from './supervisor.ts';
 import { firstReady } from './upgrade/first-ready.ts';
@@ -34,6 +33,7 @@ import type { Successor } from './upgrade/successor.ts';
 import { runAsSuccessor } from './upgrade/take-over.ts';
 import { createUpgrader } from './upgrade/upgrader.ts';
 import { VERSIONS } from './upgrade/versions.ts';
+import { workerPreload } from './worker-preload.ts';
 
 export interface RunClusterOptions {
   readonly config: ClusterConfig;
@@ -67,7 +67,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   let handedOver = false;
   const supervisor = createSupervisor({
     logger: options.logger,
-    preload: siblingModule(import.meta.url, '../worker/preload'),
+    preload: workerPreload(import.meta.url),
   });
   const live = new LiveConfig(options.config);
   let exitCode = EXIT_CLEAN;

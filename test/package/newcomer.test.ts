@@ -132,6 +132,18 @@ describe('a newcomer, with the packed package in a fresh project', function () {
       const config = join(app, 'cluster.config.ts');
       writeFileSync(config, readFileSync(config, 'utf8').replace("PORT: '3000'", `PORT: '${port}'`));
 
+      // The app hooks the drain through the package's ES module build, while the primary preloads the
+      // runtime's CommonJS build: both must share one set of hooks.
+      const server = join(app, 'server.mjs');
+      writeFileSync(
+        server,
+        `${readFileSync(server, 'utf8')}
+import { onShutdown } from 'cluster-orchestrator/worker';
+import { writeFileSync } from 'node:fs';
+onShutdown(() => writeFileSync(new URL('./drained-' + process.pid, import.meta.url), ''));
+`,
+      );
+
       const up = new UpProcess(['orchestrator', 'up'], { cwd: app, cli: NPX });
       try {
         await up.waitForMessage('cluster ready', 60_000);
@@ -140,9 +152,26 @@ describe('a newcomer, with the packed package in a fresh project', function () {
         const body = await eventually(() => getText(`http://127.0.0.1:${port}/`), 10_000);
         expect(body).to.match(/^hello from worker \d+\n$/);
 
+        const status = await npx(['orchestrator', 'status', '--json'], app);
+        const pids = (
+          JSON.parse(status.stdout) as { groups: Array<{ workers: Array<{ pid: number }> }> }
+        ).groups
+          .flatMap((group) => group.workers)
+          .map((worker) => worker.pid);
+        expect(pids).to.not.be.empty;
+        for (const pid of pids) {
+          const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+          const preload = argv[argv.indexOf('--require') + 1] ?? '';
+          expect(realpathSync(preload)).to.equal(
+            realpathSync(join(app, 'node_modules', PACKAGE, 'dist', 'worker-cjs', 'preload.js')),
+          );
+        }
+
         const down = await npx(['orchestrator', 'down'], app);
         expect(down.code, down.stderr).to.equal(0);
         expect((await up.exited).code).to.equal(0);
+        const drained = readdirSync(app).filter((name) => name.startsWith('drained-'));
+        expect(drained.sort()).to.deep.equal(pids.map((pid) => `drained-${pid}`).sort());
       } finally {
         expect((await up.cleanup()).leftovers).to.deep.equal([]);
       }

@@ -8,6 +8,7 @@ import {
   isWorkerMessage,
   type PrimaryMessage,
 } from '../../worker/protocol.ts';
+import { preloadExecArgv } from '../worker-preload.ts';
 import { bootPriorityOfThisProcess } from './boot-priority.ts';
 import type { ClusterHost, ForkRequest, HostListener, Scheduling } from './types.ts';
 
@@ -33,7 +34,7 @@ export function createLocalHost(
     cluster.setupPrimary({
       exec: request.entry,
       args: [...request.args],
-      execArgv: ['--import', preload, ...request.execArgv],
+      execArgv: [...preloadExecArgv(preload), ...request.execArgv],
       silent: true,
     });
     let worker: Worker;
