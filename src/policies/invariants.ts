@@ -29,6 +29,7 @@ function checkGroup(state: EngineState, g: GroupState, fail: (message: string) =
   if (g.removed) fail(`${at}: removed but still in the state`);
   const current = new Set<number>();
   const old = new Set<number>();
+  const spares = new Set<number>();
   let readyOld = 0;
   let readyCurrent = 0;
   for (const id of g.members) {
@@ -46,8 +47,14 @@ function checkGroup(state: EngineState, g: GroupState, fail: (message: string) =
       old.add(id);
       if (w.ready) readyOld++;
     }
+    if (w.place === 'spare') {
+      spares.add(id);
+      checkSpare(state, g, w, fail);
+    }
     if (w.place === 'draining' && w.intent === null) fail(`${at}: worker ${id} draining with no intent`);
   }
+  sameSet(`${at}.spares`, g.spares, spares, fail);
+  checkSpareCount(state, g, fail);
   sameSet(`${at}.current`, g.current, current, fail);
   sameSet(`${at}.old`, g.old, old, fail);
   if (g.readyCurrent !== readyCurrent) fail(`${at}.readyCurrent ${g.readyCurrent}, counted ${readyCurrent}`);
@@ -80,6 +87,40 @@ function checkGroup(state: EngineState, g: GroupState, fail: (message: string) =
   if (g.lastGeneration < g.generation) fail(`${at}: generation ${g.generation} above lastGeneration`);
 }
 
+/** A spare holds no slot, was forked as one, and is of the group's generation once reconciled. */
+function checkSpare(
+  state: EngineState,
+  g: GroupState,
+  w: WorkerRecord,
+  fail: (message: string) => void,
+): void {
+  const at = `group ${g.name}: spare ${w.id}`;
+  if (w.index !== -1) fail(`${at} has index ${w.index}`);
+  if (w.spare === null) fail(`${at} was not forked as a spare`);
+  if (w.ready) fail(`${at} counts as ready`);
+  if (reconciled(state, g) && w.generation !== g.generation)
+    fail(`${at} of generation ${w.generation}, group at ${g.generation}`);
+}
+
+/**
+ * Between steps an active group has no more spares than it wants, none while it rolls, and its spare backoff
+ * has its timer.
+ */
+function checkSpareCount(state: EngineState, g: GroupState, fail: (message: string) => void): void {
+  const at = `group ${g.name}`;
+  const want = g.spec.spares?.count ?? 0;
+  if (reconciled(state, g) && g.spares.size > want) fail(`${at}: ${g.spares.size} spares, count ${want}`);
+  if (g.roll !== null && g.spares.size > 0) fail(`${at}: ${g.spares.size} spares while rolling`);
+  const timer = state.timers.has(timerKey({ kind: 'spare-respawn', group: g.name }));
+  if ((g.spareBackoff !== null) !== timer)
+    fail(`${at}: spare backoff ${JSON.stringify(g.spareBackoff)} with timer ${timer}`);
+}
+
+/** Reconcile keeps the group's spares in line: active and not shutting down. */
+function reconciled(state: EngineState, g: GroupState): boolean {
+  return g.status === 'active' && state.shutdown === null;
+}
+
 function checkHolder(g: GroupState, w: WorkerRecord, fail: (message: string) => void): void {
   const slot = g.slots[w.index];
   if (slot === undefined || slot.holder !== w.id)
@@ -101,6 +142,7 @@ function checkTimers(state: EngineState, fail: (message: string) => void): void 
         const w = state.workers.get(timer.worker);
         if (w === undefined || w.readyAt !== null || w.place === 'draining')
           fail(`timer ${key}: its worker is gone, ready or draining`);
+        else if (w.place === 'spare' && w.standbyAt !== null) fail(`timer ${key}: its spare stands by`);
         break;
       }
       case 'kill-deadline':
@@ -122,6 +164,10 @@ function checkTimers(state: EngineState, fail: (message: string) => void): void 
       }
       case 'reload-deadline':
         if (state.groups.get(timer.group)?.roll == null) fail(`timer ${key}: its group is not rolling`);
+        break;
+      case 'spare-respawn':
+        if (state.groups.get(timer.group)?.spareBackoff == null)
+          fail(`timer ${key}: its group's spares are not in backoff`);
         break;
       case 'reconcile':
         break;

@@ -21,6 +21,23 @@ export function enlist(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
   placeCurrent(g, w);
 }
 
+/** A newly forked spare joins its group, holding no slot. */
+export function enlistSpare(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
+  ctx.state.workers.set(w.id, w);
+  g.members.add(w.id);
+  w.place = 'spare';
+  g.spares.add(w.id);
+}
+
+/** A spare takes free slot `index` and becomes current (not ready: it starts serving only now). */
+export function promoteSpare(g: GroupState, w: WorkerRecord, index: number): void {
+  if (w.place !== 'spare') return;
+  g.spares.delete(w.id);
+  w.index = index;
+  w.restarts = g.slots[index]?.restarts ?? 0;
+  placeCurrent(g, w);
+}
+
 export function placeCurrent(g: GroupState, w: WorkerRecord): void {
   w.place = 'current';
   g.current.add(w.id);
@@ -48,6 +65,8 @@ function unplace(g: GroupState, w: WorkerRecord): void {
   } else if (w.place === 'old') {
     g.old.delete(w.id);
     if (w.ready) g.readyOld--;
+  } else if (w.place === 'spare') {
+    g.spares.delete(w.id);
   }
 }
 
@@ -93,10 +112,10 @@ export function drain(ctx: Ctx, g: GroupState, w: WorkerRecord, reason: StopReas
   setTimer(ctx, { kind: 'kill-deadline', worker: w.id }, ctx.now + g.spec.shutdown.timeoutMs);
 }
 
-/** Drains every worker of the group that is not draining yet (removal, shutdown). */
+/** Drains every worker of the group that is not draining yet, spares included (removal, shutdown). */
 export function drainAll(ctx: Ctx, g: GroupState, reason: StopReason): void {
-  if (g.current.size === 0 && g.old.size === 0) return;
-  for (const id of [...g.current, ...g.old]) {
+  if (g.current.size === 0 && g.old.size === 0 && g.spares.size === 0) return;
+  for (const id of [...g.current, ...g.old, ...g.spares]) {
     const w = ctx.state.workers.get(id);
     if (w !== undefined) drain(ctx, g, w, reason);
   }
@@ -132,6 +151,7 @@ export function forget(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
  * now old will be drained with `demotedReason`. O(workers), once per roll start or abort.
  *
  * A worker back in a slot wins over that slot's backoff (its respawn timer is cancelled): it is already serving.
+ * Spares stay spares (reconcile discards those of another generation).
  */
 export function regroup(ctx: Ctx, g: GroupState, demotedReason: StopReason): void {
   const wasCurrent = new Set(g.current);
@@ -142,7 +162,7 @@ export function regroup(ctx: Ctx, g: GroupState, demotedReason: StopReason): voi
   for (const slot of g.slots) slot.holder = null;
   for (const id of g.members) {
     const w = ctx.state.workers.get(id);
-    if (w === undefined || w.place === 'draining') continue;
+    if (w === undefined || w.place === 'draining' || w.place === 'spare') continue;
     const slot = g.slots[w.index];
     if (w.generation === g.generation && !w.replace && w.index < g.desired && slot?.holder === null) {
       endBackoff(ctx, g, w.index);

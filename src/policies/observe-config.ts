@@ -4,6 +4,7 @@ import { log } from './log.ts';
 import { drainAll, regroup } from './membership.ts';
 import { dropGroupRoll, nextGeneration, requestRollout } from './rollout.ts';
 import { endAllBackoff, reopenAllSlots } from './slots.ts';
+import { endSpareBackoff, resetSpares } from './spares.ts';
 import { type Ctx, type GroupState, newGroup, sanitizeCount } from './state.ts';
 import type { GroupSpec } from './types.ts';
 
@@ -49,7 +50,10 @@ export function observeConfig(
     g.desired = sanitizeCount(spec.count);
     if (g.status === 'removing') revive(ctx, g);
     else {
-      if (changed) clearFailure(g);
+      if (changed) {
+        clearFailure(g);
+        resetSpares(ctx, g);
+      }
       if (revised || roll.includes(name)) toRoll.push(name);
     }
     ctx.dirty.add(g);
@@ -82,6 +86,7 @@ function remove(ctx: Ctx, g: GroupState): void {
   g.recovering = false;
   dropGroupRoll(ctx, g, 'removed');
   endAllBackoff(ctx, g);
+  endSpareBackoff(ctx, g);
   reopenAllSlots(g);
   drainAll(ctx, g, 'removed');
   log(ctx, 'info', 'group removing', { group: g.name, workers: g.members.size });

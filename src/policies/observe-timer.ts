@@ -67,6 +67,13 @@ export function observeTimer(ctx: Ctx, key: string): void {
       if (w !== undefined && g !== undefined) markDue(ctx, g, w, 'uptime');
       return;
     }
+    case 'spare-respawn': {
+      const g = ctx.state.groups.get(timer.group);
+      if (g === undefined || g.spareBackoff === null) return;
+      g.spareBackoff = null;
+      ctx.dirty.add(g);
+      return;
+    }
     case 'reload-deadline': {
       const g = ctx.state.groups.get(timer.group);
       if (g !== undefined) abortGroupRoll(ctx, g, 'deadline');

@@ -4,6 +4,7 @@ import { forget, markReady } from './membership.ts';
 import { observeRequests } from './recycle.ts';
 import { isFailure, leaveSlotEmpty, scheduleRestart, shouldRestart } from './restart.ts';
 import { abortGroupRoll, rollProgressed } from './rollout.ts';
+import { observeStandby, spareExited } from './spares.ts';
 import type { Ctx, GroupState, WorkerRecord } from './state.ts';
 import type { EngineEvent, WorkerId } from './types.ts';
 
@@ -21,6 +22,7 @@ type WorkerEvent = Extract<
       | 'worker-online'
       | 'worker-listening'
       | 'worker-ready'
+      | 'worker-standby'
       | 'worker-exited'
       | 'worker-heartbeat'
       | 'requests-served';
@@ -37,9 +39,16 @@ export function observeWorker(ctx: Ctx, event: WorkerEvent): void {
       return;
     case 'worker-online':
       return; // a process, not yet a server: readiness is 'listening' or 'ready'
+    case 'worker-standby':
+      observeStandby(ctx, g, w);
+      observeAlive(ctx, g, w);
+      ctx.dirty.add(g);
+      return;
     case 'worker-listening':
     case 'worker-ready': {
       observeAlive(ctx, g, w);
+      // A spare's runtime holds its app's listen and ready(): one that still serves is none of ours to count.
+      if (w.place === 'spare') return;
       const wanted = g.spec.ready.on === 'listening' ? 'worker-listening' : 'worker-ready';
       if (event.type !== wanted || w.ready || w.place === 'draining' || w.intent !== null) return;
       markReady(ctx, g, w);
@@ -91,6 +100,10 @@ function onExit(
   // once (reconcile forks it in this same step), with no backoff, no restart counted and no effect on a roll.
   // A helper that keeps dying is bounded by the host's own restart policy, which then reports failed forks.
   if (hostLost) return;
+  if (place === 'spare') {
+    spareExited(ctx, g, w, failure);
+    return;
+  }
   // Only a current worker owns a slot: draining and old workers are replaced by reconcile, never respawned.
   if (place !== 'current' || ctx.state.shutdown !== null || g.status === 'removing') return;
   if (failure && g.roll !== null) {

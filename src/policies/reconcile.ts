@@ -1,7 +1,9 @@
+import { forkWorker } from './fork.ts';
 import { log, report } from './log.ts';
-import { drain, drainAll, enlist } from './membership.ts';
-import { drawRecycleLimits, startRecycles } from './recycle.ts';
+import { drain, drainAll } from './membership.ts';
+import { startRecycles } from './recycle.ts';
 import { addSlot, dropLastSlot, takeFreeSlot } from './slots.ts';
+import { reconcileSpares, takeSpare } from './spares.ts';
 import {
   atStrength,
   type Ctx,
@@ -12,7 +14,6 @@ import {
   type Slot,
   type WorkerRecord,
 } from './state.ts';
-import { setTimer } from './timers.ts';
 
 /**
  * Derives a group's actions from desired vs observed state (level-triggered, like Kubernetes' deployment
@@ -23,6 +24,8 @@ import { setTimer } from './timers.ts';
  *   live may reach desired + maxSurge = 3 -> fork one current; once it is ready, ready - 1 = 2 >= desired - 0
  *   -> drain one old; a slot is free again -> fork; ready -> drain the last old.
  * With no old worker the surge never limits: live < desired whenever a slot is free.
+ *
+ * A free slot is taken by a spare when one is there (it only has to start listening), else forked.
  */
 export function reconcile(ctx: Ctx, g: GroupState): void {
   if (ctx.state.shutdown !== null || g.removed) return;
@@ -55,43 +58,11 @@ export function reconcile(ctx: Ctx, g: GroupState): void {
     while (liveCount(g) < limit) {
       const index = takeFreeSlot(g);
       if (index === undefined) break;
-      fork(ctx, g, index);
+      if (!takeSpare(ctx, g, index)) forkWorker(ctx, g, index);
     }
   }
   reportStrength(ctx, g);
-}
-
-function fork(ctx: Ctx, g: GroupState, index: number): void {
-  const { state, now } = ctx;
-  const slot = g.slots[index] as Slot;
-  const w: WorkerRecord = {
-    id: state.nextWorker++,
-    group: g.name,
-    index,
-    generation: g.generation,
-    revision: g.revision,
-    forkedAt: now,
-    restarts: slot.restarts,
-    pid: null,
-    place: 'current',
-    ready: false,
-    readyAt: null,
-    intent: null,
-    oldReason: 'reload',
-    replace: false,
-    beatAt: null,
-    recycle: drawRecycleLimits(ctx, g.spec.recycle),
-  };
-  enlist(ctx, g, w);
-  ctx.out.push({
-    type: 'fork',
-    worker: w.id,
-    group: g.name,
-    index,
-    generation: g.generation,
-    revision: g.revision,
-  });
-  setTimer(ctx, { kind: 'ready-timeout', worker: w.id }, now + g.spec.ready.timeoutMs);
+  reconcileSpares(ctx, g);
 }
 
 /**

@@ -4,6 +4,7 @@ import { describeExit } from './exit-reason.ts';
 import { log } from './log.ts';
 import { nextRandom } from './random.ts';
 import { completeSlot, startBackoff } from './slots.ts';
+import { hasSpare, startSpareBackoff } from './spares.ts';
 import type { Ctx, GroupState, WorkerRecord } from './state.ts';
 import type { GroupSpec, StopReason } from './types.ts';
 
@@ -33,6 +34,9 @@ export function shouldRestart(spec: GroupSpec, failure: boolean): boolean {
  * always follows a `timer-fired` (and a crash loop with no delay still yields to the primary's event loop).
  * The attempt counter (the slot's failed starts in a row) resets when the crashed worker had been ready for
  * `resetAfterMs`: that start succeeded.
+ *
+ * With a spare standing by, the slot does not wait: the spare takes it at once, and the delay holds back the
+ * spare booted behind it instead (spares.ts). The restart counts for the crash-loop guard all the same.
  */
 export function scheduleRestart(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
   const slot = g.slots[w.index];
@@ -48,6 +52,20 @@ export function scheduleRestart(ctx: Ctx, g: GroupState, w: WorkerRecord): void 
   const delay = backoffDelay(g.spec.backoff, attempt, nextRandom(ctx.state.rng));
   slot.attempt = attempt + 1;
   slot.restarts++;
+  if (g.roll === null && hasSpare(ctx, g)) {
+    // The slot stays free, so reconcile hands it to the spare in this step; the wait moves to the next spare.
+    startSpareBackoff(ctx, g, delay);
+    log(ctx, 'info', 'restart by a spare', {
+      group: g.name,
+      index: w.index,
+      worker: w.id,
+      attempt,
+      nextSpareMs: delay,
+      restartsInWindow: inWindow,
+    });
+    if (attempt >= CRASH_LOOP_ATTEMPTS - 1 && !g.crashLoopLogged) logCrashLoop(ctx, g, delay);
+    return;
+  }
   startBackoff(ctx, g, w.index, w.id, delay);
   log(ctx, 'info', 'restart scheduled', {
     group: g.name,

@@ -2,6 +2,7 @@ import { clearFailure, failGroup } from './crash-loop.ts';
 import { log, report } from './log.ts';
 import { regroup } from './membership.ts';
 import { reopenAllSlots } from './slots.ts';
+import { resetSpares } from './spares.ts';
 import { atStrength, type Ctx, type GroupState, type Rollout, type RolloutGroupStatus } from './state.ts';
 import { cancelTimer, setTimer } from './timers.ts';
 
@@ -158,6 +159,7 @@ function startGroupRoll(ctx: Ctx, g: GroupState, rollout: Rollout): void {
   };
   nextGeneration(g);
   clearFailure(g);
+  resetSpares(ctx, g);
   reopenAllSlots(g);
   regroup(ctx, g, 'reload');
   rollout.groups.set(g.name, 'rolling');
@@ -177,6 +179,7 @@ function finishGroupRoll(ctx: Ctx, g: GroupState, rollout: Rollout): void {
   g.roll = null;
   cancelTimer(ctx, { kind: 'reload-deadline', group: g.name });
   rollout.groups.set(g.name, 'finished');
+  ctx.dirty.add(g); // what waited for the roll to end (its spares) goes on in this step
   log(ctx, 'info', 'reload finished', { group: g.name, request: roll.request, generation: g.generation });
   report(ctx, { kind: 'reload-finished', group: g.name, request: roll.request });
 }

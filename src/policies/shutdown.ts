@@ -3,6 +3,7 @@ import { drainAll, kill } from './membership.ts';
 import { forgetIfEmpty } from './reconcile.ts';
 import { endRollout } from './rollout.ts';
 import { endAllBackoff } from './slots.ts';
+import { endSpareBackoff } from './spares.ts';
 import type { Ctx } from './state.ts';
 import { cancelTimer } from './timers.ts';
 
@@ -20,7 +21,10 @@ export function observeShutdown(ctx: Ctx): void {
     for (const { timer } of [...state.timers.values()]) {
       if (timer.kind !== 'kill-deadline') cancelTimer(ctx, timer);
     }
-    for (const g of state.groups.values()) endAllBackoff(ctx, g);
+    for (const g of state.groups.values()) {
+      endAllBackoff(ctx, g);
+      endSpareBackoff(ctx, g);
+    }
     return;
   }
   if (state.shutdown.escalated) return;

@@ -30,19 +30,26 @@ export interface PendingTimer {
  * `place` says how it counts for its group:
  * - current: of the group's current generation, holding slot `index`;
  * - old: to be replaced (older generation, or marked, e.g. over its memory limit); drained by reconcile;
- * - draining: told to stop (`intent` says why); counts for nothing, only waits for its exit.
+ * - draining: told to stop (`intent` says why); counts for nothing, only waits for its exit;
+ * - spare: booted for no slot (index -1), not serving, until `activate` makes it current.
  */
 export interface WorkerRecord {
   readonly id: WorkerId;
   readonly group: string;
-  readonly index: number;
+  /** Its slot; -1 for a spare (set when it is activated). */
+  index: number;
   readonly generation: number;
   readonly revision: string;
   readonly forkedAt: number;
-  /** Restarts of its slot before this worker was forked (shown in status). */
-  readonly restarts: number;
+  /** Restarts of its slot before this worker was forked or activated into it (shown in status). */
+  restarts: number;
   pid: number | null;
-  place: 'current' | 'old' | 'draining';
+  /** `spare`: booted for no slot, not serving; counts for nothing until activated (see spares.ts). */
+  place: 'current' | 'old' | 'draining' | 'spare';
+  /** Set for a worker forked as a spare (kept after activation): how it was booted. */
+  readonly spare: { readonly preload: boolean } | null;
+  /** When a spare reported it had booted (`worker-standby`); null before. */
+  standbyAt: number | null;
   /** Ready and not being killed: only such a worker counts as available. */
   ready: boolean;
   readyAt: number | null;
@@ -109,6 +116,8 @@ export interface GroupState {
   readonly current: Set<WorkerId>;
   /** Workers to be replaced; searched, not indexed further (a group has at most 1,024 + maxSurge workers). */
   readonly old: Set<WorkerId>;
+  /** Spares not yet activated (place 'spare'). */
+  readonly spares: Set<WorkerId>;
   readyCurrent: number;
   readyOld: number;
   // Owned by slots.ts (the array itself; `holder` by membership.ts, `attempt` / `restarts` by the restart policy):
@@ -129,6 +138,11 @@ export interface GroupState {
   lastExit: LastExit | null;
   /** The crash loop was logged; logged again only after the group has been back at strength. */
   crashLoopLogged: boolean;
+  // Owned by spares.ts:
+  /** Set while a `spare-respawn` timer holds back the next spare fork. */
+  spareBackoff: { readonly until: number } | null;
+  /** Spare boots that failed in a row (a spare crashed before standby, or took a crashed worker's slot). */
+  spareAttempt: number;
   /** Current workers that reached a recycle limit and wait for their turn (see recycle.ts), in order. */
   readonly recycleDue: Map<WorkerId, RecycleCause>;
   /** Workers recycled so far, by cause (not failures: shown apart from restarts). */
@@ -181,6 +195,7 @@ export function newGroup(name: string, spec: GroupSpec): GroupState {
     members: new Set(),
     current: new Set(),
     old: new Set(),
+    spares: new Set(),
     readyCurrent: 0,
     readyOld: 0,
     slots: [],
@@ -196,6 +211,8 @@ export function newGroup(name: string, spec: GroupSpec): GroupState {
     crashLoopLogged: false,
     recycleDue: new Map(),
     recycled: { requests: 0, uptime: 0 },
+    spareBackoff: null,
+    spareAttempt: 0,
   };
 }
 

@@ -21,5 +21,7 @@ export function timerKey(timer: Timer): string {
       return 'reconcile';
     case 'recycle':
       return `recycle:${timer.worker}`;
+    case 'spare-respawn':
+      return `spare-respawn:${timer.group}`;
   }
 }

@@ -53,6 +53,17 @@ export interface GroupSpec {
   readonly health: { readonly heartbeatTimeoutMs: number; readonly maxMemoryMb: number };
   /** Absent or both limits 0: workers are never recycled. */
   readonly recycle?: RecycleSpec;
+  /** Absent or count 0: no spares. */
+  readonly spares?: SpareSpec;
+}
+
+/**
+ * Warm spares: `count` workers booted (runtime loaded; with `preload`, the app's entry imported and its
+ * `listen()` held) but not serving, each ready to take a slot whose worker died.
+ */
+export interface SpareSpec {
+  readonly count: number;
+  readonly preload: boolean;
 }
 
 export interface RecycleSpec {
@@ -73,7 +84,9 @@ export type Timer =
   | { readonly kind: 'heartbeat'; readonly worker: WorkerId }
   /** The periodic resync: every group is reconciled, and timers long overdue (lost) are taken as fired. */
   | { readonly kind: 'reconcile' }
-  | { readonly kind: 'recycle'; readonly worker: WorkerId };
+  | { readonly kind: 'recycle'; readonly worker: WorkerId }
+  /** The group's spares wait out a backoff (a spare crashed, or one took a crashed worker's slot) before one is forked. */
+  | { readonly kind: 'spare-respawn'; readonly group: string };
 
 /** Why a worker is being replaced or stopped; recorded on the worker before any action is emitted. */
 export type StopReason =
@@ -86,7 +99,9 @@ export type StopReason =
   | 'recycle'
   | 'heartbeat'
   | 'ready-timeout'
-  | 'kill-deadline';
+  | 'kill-deadline'
+  /** A spare no longer wanted: of an older revision, over the spare count, or its group stopped forking. */
+  | 'spare-discarded';
 
 export type EngineEvent =
   /**
@@ -107,6 +122,8 @@ export type EngineEvent =
   | { readonly type: 'worker-forked'; readonly worker: WorkerId; readonly pid: number }
   | { readonly type: 'worker-online'; readonly worker: WorkerId }
   | { readonly type: 'worker-listening'; readonly worker: WorkerId }
+  /** A spare has booted (and, with `preload`, its app reached `listen()` or `ready()`): it can take a slot at once. */
+  | { readonly type: 'worker-standby'; readonly worker: WorkerId }
   /** The worker called `ready()`. */
   | { readonly type: 'worker-ready'; readonly worker: WorkerId }
   | {
@@ -156,7 +173,10 @@ export type Outcome =
   | { readonly kind: 'shutdown-complete' };
 
 export type EngineAction =
-  /** Start a worker. `id` is assigned by the engine, so its intent is known before the process exists. */
+  /**
+   * Start a worker. `id` is assigned by the engine, so its intent is known before the process exists. A spare
+   * (`spare` set) has no slot yet: `index` is -1 until an `activate` gives it one.
+   */
   | {
       readonly type: 'fork';
       readonly worker: WorkerId;
@@ -164,7 +184,10 @@ export type EngineAction =
       readonly index: number;
       readonly generation: number;
       readonly revision: string;
+      readonly spare?: { readonly preload: boolean };
     }
+  /** A spare takes slot `index`: it is told its index and lets its app listen (it becomes ready as any worker). */
+  | { readonly type: 'activate'; readonly worker: WorkerId; readonly index: number }
   /** Ask the worker to drain gracefully; always paired with a `kill-deadline` timer. */
   | { readonly type: 'drain'; readonly worker: WorkerId; readonly reason: StopReason }
   | { readonly type: 'kill'; readonly worker: WorkerId; readonly signal: Signal; readonly reason: StopReason }

@@ -31,6 +31,17 @@ export interface WorkerView {
   readonly startedAt: number;
 }
 
+/** A spare: `booting` until it reports it stands by, then `standby` (its app's listen held). */
+export interface SpareView {
+  readonly id: WorkerId;
+  readonly pid: number | null;
+  readonly generation: number;
+  readonly state: 'booting' | 'standby';
+  readonly preload: boolean;
+  /** Engine clock, ms: when it was forked. */
+  readonly startedAt: number;
+}
+
 export interface GroupView {
   readonly name: string;
   readonly state: GroupViewState;
@@ -43,6 +54,8 @@ export interface GroupView {
   /** Workers replaced by `recycle` so far, by cause: planned replacements, not failures. */
   readonly recycled: Readonly<Record<'requests' | 'uptime', number>>;
   readonly workers: readonly WorkerView[];
+  /** Spares not yet activated (not in `workers`: they hold no slot and serve nothing). */
+  readonly spares: readonly SpareView[];
 }
 
 /** The status of every group, workers by index. O(workers): for `status`, not for every event. */
@@ -50,9 +63,12 @@ export function describe(state: EngineState): GroupView[] {
   const views: GroupView[] = [];
   for (const g of state.groups.values()) {
     const workers: WorkerView[] = [];
+    const spares: SpareView[] = [];
     for (const id of g.members) {
       const w = state.workers.get(id);
-      if (w !== undefined) workers.push(workerView(w));
+      if (w === undefined) continue;
+      if (w.place === 'spare') spares.push(spareView(w));
+      else workers.push(workerView(w));
     }
     for (const index of g.backoff) {
       const slot = g.slots[index];
@@ -88,6 +104,7 @@ export function describe(state: EngineState): GroupView[] {
       lastExit: g.lastExit,
       recycled: { ...g.recycled },
       workers,
+      spares: spares.sort((a, b) => a.id - b.id),
     });
   }
   return views;
@@ -107,6 +124,17 @@ function workerView(w: WorkerRecord): WorkerView {
     generation: w.generation,
     state: viewState,
     restarts: w.restarts,
+    startedAt: w.forkedAt,
+  };
+}
+
+function spareView(w: WorkerRecord): SpareView {
+  return {
+    id: w.id,
+    pid: w.pid,
+    generation: w.generation,
+    state: w.standbyAt === null ? 'booting' : 'standby',
+    preload: w.spare?.preload === true,
     startedAt: w.forkedAt,
   };
 }

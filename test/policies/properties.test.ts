@@ -38,6 +38,7 @@ const specArb = fc
       { afterRequests: 3, afterMs: 0, jitter: 0 },
       { afterRequests: 0, afterMs: 1500, jitter: 0.5 },
     ),
+    spares: fc.constantFrom(undefined, { count: 1, preload: false }, { count: 2, preload: true }),
   })
   .map(
     (r): GroupSpec =>
@@ -57,6 +58,7 @@ const specArb = fc
         shutdown: { timeoutMs: 3000 },
         health: { heartbeatTimeoutMs: r.heartbeatTimeoutMs, maxMemoryMb: r.maxMemoryMb },
         ...(r.recycle === undefined ? {} : { recycle: r.recycle }),
+        ...(r.spares === undefined ? {} : { spares: r.spares }),
       }),
   );
 
@@ -78,6 +80,7 @@ const commandArb = fc.oneof(
     weight: 5,
     arbitrary: fc.record({ kind: fc.constantFrom('listening' as const, 'ready' as const), pick }),
   },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('standby' as const), pick }) },
   {
     weight: 4,
     arbitrary: fc.record({
@@ -146,6 +149,8 @@ type Command = typeof commandArb extends fc.Arbitrary<infer C> ? C : never;
 interface Process {
   readonly id: number;
   readonly group: string;
+  /** Forked as a spare and not activated: holds no slot, counts against no surge. */
+  spare: boolean;
   stopped: boolean; // drained or killed
   exited: boolean;
 }
@@ -197,6 +202,8 @@ class World {
         return { type: 'worker-listening', worker };
       case 'ready':
         return { type: 'worker-ready', worker };
+      case 'standby':
+        return { type: 'worker-standby', worker };
       case 'exit':
         if (proc !== undefined) proc.exited = true;
         return { type: 'worker-exited', worker, code: command.code, signal: command.signal };
@@ -255,7 +262,11 @@ class World {
   }
 
   live(group: string): number {
-    return this.processes.filter((p) => p.group === group && !p.stopped && !p.exited).length;
+    return this.processes.filter((p) => p.group === group && !p.spare && !p.stopped && !p.exited).length;
+  }
+
+  spares(group: string): number {
+    return this.processes.filter((p) => p.group === group && p.spare && !p.stopped && !p.exited).length;
   }
 
   /** What the engine was told, as far as limits go (mirrors the documented rules, not the engine's code). */
@@ -293,8 +304,23 @@ class World {
       case 'fork':
         expect(this.shutdown, 'fork after shutdown').to.equal(false);
         expect(this.failed.has(action.group), `fork for failed group ${action.group}`).to.equal(false);
-        this.processes.push({ id: action.worker, group: action.group, stopped: false, exited: false });
+        expect(action.spare === undefined || action.index === -1, 'a spare forked for a slot').to.equal(true);
+        this.processes.push({
+          id: action.worker,
+          group: action.group,
+          spare: action.spare !== undefined,
+          stopped: false,
+          exited: false,
+        });
         return;
+      case 'activate': {
+        const p = this.processes.find((q) => q.id === action.worker);
+        expect(p?.spare, `activate of a worker that is not a spare: ${action.worker}`).to.equal(true);
+        expect(p?.stopped || p?.exited, 'activate of a stopped or exited spare').to.equal(false);
+        expect(this.shutdown, 'activate after shutdown').to.equal(false);
+        if (p !== undefined) p.spare = false;
+        return;
+      }
       case 'drain': {
         expect(next, 'drain followed by its kill timer').to.deep.include({
           type: 'set-timer',
@@ -332,6 +358,10 @@ class World {
     for (const [name, desired] of this.desired) {
       const limit = Math.max(0, desired) + (this.surge.get(name) ?? 0);
       expect(this.live(name), `live workers of ${name} over count + maxSurge`).to.be.at.most(limit);
+      if (!this.shutdown)
+        expect(this.spares(name), `spares of ${name} over spares.count`).to.be.at.most(
+          this.specs[name]?.spares?.count ?? 0,
+        );
     }
   }
 }
@@ -347,7 +377,7 @@ describe('engine properties', function () {
   // Thousands of steps per run, each followed by the invariant check: generous on a busy machine.
   this.timeout(120_000);
 
-  it('converges when events are lost at random: the resync tick heals lost timers and readiness', () => {
+  it('converges when events are lost at random: the resync tick heals lost timers and readiness, spares included', () => {
     // Lost: timer firings and the processes' own reports, except exits (nothing but an exit says a process is gone)
     // and the resync tick itself (with every worker dead, it may be the only event left): the shell must deliver
     // those. Whatever else was lost, once losses stop the group ends at strength and ready, with no rollout left.
@@ -356,6 +386,7 @@ describe('engine properties', function () {
       'worker-forked',
       'worker-online',
       'worker-listening',
+      'worker-standby',
       'worker-heartbeat',
     ]);
     fc.assert(
@@ -363,13 +394,14 @@ describe('engine properties', function () {
         fc.record({
           seed: fc.integer(),
           count: fc.integer({ min: 1, max: 4 }),
+          spares: fc.integer({ min: 0, max: 2 }),
           lossPercent: fc.integer({ min: 5, max: 60 }),
           reloads: fc.array(fc.integer({ min: 0, max: 20_000 }), { maxLength: 3 }),
           crashes: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), pick: fc.nat() }), {
             maxLength: 5,
           }),
         }),
-        ({ seed, count, lossPercent, reloads, crashes }) => {
+        ({ seed, count, spares, lossPercent, reloads, crashes }) => {
           const sim = new Simulator(seed, () => ({ readyAfterMs: 50, beatEveryMs: 2000 }));
           let losses = seed >>> 0;
           let losing = true;
@@ -384,6 +416,7 @@ describe('engine properties', function () {
             restart: { maxRestarts: 1_000_000 },
             reload: { timeoutMs: 5000 },
             health: { heartbeatTimeoutMs: 5000 },
+            spares: { count: spares },
           });
           sim.send({ type: 'config-applied', groups: { web: spec } });
           const events = [
@@ -412,7 +445,10 @@ describe('engine properties', function () {
             Array.from({ length: count }, () => 'ready'),
           );
           expect(web?.state).to.equal('running');
-          expect(sim.liveWorkers()).to.have.length(count);
+          expect(web?.spares.map((s) => s.state)).to.deep.equal(
+            Array.from({ length: spares }, () => 'standby'),
+          );
+          expect(sim.liveWorkers()).to.have.length(count + spares);
           expect(sim.state.rollout).to.equal(null);
         },
       ),
@@ -420,7 +456,7 @@ describe('engine properties', function () {
     );
   });
 
-  it('never throws, keeps live workers within count + maxSurge, forks nothing for a failed group or after shutdown, pairs every drain with a kill timer', () => {
+  it('never throws, keeps live workers within count + maxSurge and spares within spares.count, activates only live spares, forks nothing for a failed group or after shutdown, pairs every drain with a kill timer', () => {
     fc.assert(
       fc.property(sequenceArb, ({ seed, a, b, commands }) => {
         const world = new World(seed, { a, b });

@@ -15,8 +15,10 @@ export type ForkAction = Extract<EngineAction, { type: 'fork' }>;
 
 /** How a simulated process behaves. Times are relative to its fork. */
 export interface Script {
-  /** Reports ready after this many ms (null: never). Default 50. */
+  /** Reports ready after this many ms (null: never). Default 50. A spare reports `worker-standby` instead. */
   readonly readyAfterMs?: number | null;
+  /** A spare: reports ready this many ms after its `activate` (null: never). Default 1. */
+  readonly activeAfterMs?: number | null;
   /** 'worker-listening' (default) or 'worker-ready' (the app called ready()). */
   readonly readyVia?: 'worker-listening' | 'worker-ready';
   /** Exits on its own after this many ms. */
@@ -130,7 +132,7 @@ export class Simulator {
    * The timeline as compact lines `"<ms> <action>"`, e.g. `"110 fork w2 web[0] g1"`, logs and timer
    * bookkeeping left out unless `types` asks for them.
    */
-  lines(types: readonly EngineAction['type'][] = ['fork', 'drain', 'kill', 'report']): string[] {
+  lines(types: readonly EngineAction['type'][] = ['fork', 'activate', 'drain', 'kill', 'report']): string[] {
     return this.timeline
       .filter((t) => types.includes(t.action.type))
       .map((t) => `${t.at} ${format(t.action)}`);
@@ -153,6 +155,15 @@ export class Simulator {
       case 'fork':
         this.#start(action);
         return;
+      case 'activate': {
+        const script = this.#scriptOf(action.worker);
+        const after = script?.activeAfterMs === undefined ? 1 : script.activeAfterMs;
+        const via = script?.readyVia ?? 'worker-listening';
+        const id = action.worker;
+        if (after !== null)
+          this.#schedule(this.now + after, () => this.#ifAlive(id, { type: via, worker: id }));
+        return;
+      }
       case 'drain': {
         const script = this.#scriptOf(action.worker);
         const drainMs = script === undefined ? 10 : script.drainMs === undefined ? 10 : script.drainMs;
@@ -185,7 +196,7 @@ export class Simulator {
     this.#schedule(this.now, () => this.#ifAlive(id, { type: 'worker-online', worker: id }));
     const readyAfter = script.readyAfterMs === undefined ? 50 : script.readyAfterMs;
     if (readyAfter !== null) {
-      const via = script.readyVia ?? 'worker-listening';
+      const via = fork.spare !== undefined ? 'worker-standby' : (script.readyVia ?? 'worker-listening');
       this.#schedule(this.now + readyAfter, () => this.#ifAlive(id, { type: via, worker: id }));
     }
     const beatEvery = script.beatEveryMs === undefined ? 1000 : script.beatEveryMs;
@@ -242,7 +253,11 @@ export class Simulator {
 export function format(action: EngineAction): string {
   switch (action.type) {
     case 'fork':
-      return `fork w${action.worker} ${action.group}[${action.index}] g${action.generation}`;
+      return action.spare === undefined
+        ? `fork w${action.worker} ${action.group}[${action.index}] g${action.generation}`
+        : `fork w${action.worker} ${action.group}[spare] g${action.generation}`;
+    case 'activate':
+      return `activate w${action.worker} [${action.index}]`;
     case 'drain':
       return `drain w${action.worker} ${action.reason}`;
     case 'kill':
@@ -286,5 +301,6 @@ export function groupSpec(overrides: SpecOverrides = {}): GroupSpec {
     shutdown: { timeoutMs: 10_000, ...rest.shutdown },
     health: { heartbeatTimeoutMs: 10_000, maxMemoryMb: 0, ...rest.health },
     ...(rest.recycle ? { recycle: { afterRequests: 0, afterMs: 0, jitter: 0, ...rest.recycle } } : {}),
+    ...(rest.spares ? { spares: { count: 0, preload: false, ...rest.spares } } : {}),
   };
 }

@@ -12,6 +12,7 @@ function group(name: string, state: GroupViewState, desired: number, workers: Wo
     condition: null,
     lastExit: null,
     recycled: { requests: 0, uptime: 0 },
+    spares: [],
     workers: workers.map((s, i) => ({
       id: i + 1,
       pid: s === 'backoff' ? null : 100 + i,
