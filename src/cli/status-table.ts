@@ -7,6 +7,7 @@ import type { StatusJson } from '../primary/status.ts';
  *   NAME    STATE    READY  RESTARTS  PID    UPTIME  MEMORY   CPU
  *   web     running  2/2    1
  *    web.0  ready           1         4250   3m12s   45.1 MB  1.2s
+ *    web.spare  standby                 4260   1m02s   44.0 MB
  */
 export function formatStatusTable(status: StatusJson, now: number): string {
   const rows: string[][] = [['NAME', 'STATE', 'READY', 'RESTARTS', 'PID', 'UPTIME', 'MEMORY', 'CPU']];
@@ -24,6 +25,19 @@ export function formatStatusTable(status: StatusJson, now: number): string {
         worker.pid === null ? '-' : duration(now - Date.parse(worker.startedAt)),
         worker.rss === null ? '-' : `${(worker.rss / 1024 / 1024).toFixed(1)} MB`,
         worker.cpuSeconds === null ? '-' : `${worker.cpuSeconds.toFixed(1)}s`,
+      ]);
+    }
+    // `spares` is absent in older clusters' status.
+    for (const spare of group.spares ?? []) {
+      rows.push([
+        ` ${group.name}.spare`,
+        spare.state,
+        '',
+        '',
+        spare.pid === null ? '-' : String(spare.pid),
+        duration(now - Date.parse(spare.startedAt)),
+        spare.rss === null ? '-' : `${(spare.rss / 1024 / 1024).toFixed(1)} MB`,
+        '',
       ]);
     }
   }

@@ -4,7 +4,16 @@ import type { ClusterConfig, GroupConfig } from './schema.ts';
 /** Keys whose change needs new worker processes: they shape how a worker is forked. */
 export const RESTART_KEYS = ['entry', 'args', 'execArgv', 'env', 'scheduling'] as const;
 /** Keys that change how the primary treats workers, applied without touching running processes. */
-export const POLICY_KEYS = ['backoff', 'restart', 'reload', 'shutdown', 'health', 'ready'] as const;
+export const POLICY_KEYS = [
+  'backoff',
+  'restart',
+  'reload',
+  'shutdown',
+  'health',
+  'ready',
+  'recycle',
+  'spares',
+] as const;
 
 export type RestartKey = (typeof RESTART_KEYS)[number];
 export type PolicyKey = (typeof POLICY_KEYS)[number];

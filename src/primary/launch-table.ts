@@ -128,5 +128,6 @@ export function toGroupSpec(group: GroupConfig, revision: string, auto: AutoSett
       maxMemoryMb: maxMemoryMb === 'auto' ? (auto.maxMemoryMb?.value ?? 0) : maxMemoryMb,
     },
     recycle: group.recycle,
+    spares: group.spares,
   };
 }

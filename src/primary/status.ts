@@ -38,6 +38,22 @@ export interface GroupStatus {
   /** Workers replaced by `recycle` (by cause); not failures, so not in `restarts`. */
   readonly recycled?: GroupView['recycled'];
   readonly workers: readonly WorkerStatus[];
+  /** Warm spares (`spares`): booted, serving nothing, each ready to take the slot of a worker that dies. */
+  readonly spares?: readonly SpareStatus[];
+}
+
+export interface SpareStatus {
+  readonly id: number;
+  readonly pid: number | null;
+  /** `booting`, then `standby` once it can take a slot at once. */
+  readonly state: GroupView['spares'][number]['state'];
+  /** Booted with the app's entry imported (`spares.preload`). */
+  readonly preload: boolean;
+  /** The group's rollout it was booted for (see WorkerStatus.rollout). */
+  readonly rollout: number;
+  readonly startedAt: string;
+  /** Resident memory in bytes, from its last heartbeat; null before its first. */
+  readonly rss: number | null;
 }
 
 export interface LastExitStatus extends ExitFacts {
@@ -127,6 +143,15 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
         loopDelayMs: worker.pid === null ? null : (inputs.loopDelayMs?.(worker.id) ?? null),
         longLived: worker.state === 'draining' ? (inputs.longLived?.(worker.id) ?? null) : null,
         ...(inputs.http === undefined ? {} : { http: worker.pid === null ? null : inputs.http(worker.id) }),
+      })),
+      spares: group.spares.map((spare) => ({
+        id: spare.id,
+        pid: spare.pid,
+        state: spare.state,
+        preload: spare.preload,
+        rollout: spare.generation,
+        startedAt: new Date(spare.startedAt).toISOString(),
+        rss: spare.pid === null ? null : inputs.rss(spare.id),
       })),
     })),
   };

@@ -6,6 +6,7 @@ import type { EngineAction, EngineEvent, Outcome, WorkerId } from '../policies/t
 import { describe, type GroupView, revisionsInUse } from '../policies/view.ts';
 import {
   ENV_GROUP,
+  ENV_SPARE,
   ENV_WORKER_ID,
   ENV_WORKER_INDEX,
   type PrimaryMessage,
@@ -128,10 +129,21 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           env: {
             ...launch.env,
             [ENV_GROUP]: action.group,
-            [ENV_WORKER_INDEX]: String(action.index),
+            // A spare learns its index when it is activated.
+            [ENV_WORKER_INDEX]: action.spare === undefined ? String(action.index) : '',
             [ENV_WORKER_ID]: String(action.worker),
+            ...(action.spare === undefined ? {} : { [ENV_SPARE]: action.spare.preload ? 'preload' : 'boot' }),
           },
         });
+        return;
+      }
+      case 'activate': {
+        const entry = registry.get(action.worker);
+        if (!entry) return;
+        entry.index = action.index;
+        // Before the runtime listens for messages the activation could be lost: it goes with the first one heard.
+        if (entry.heard) entry.host.send(action.worker, { orchestrator: 'activate', index: action.index });
+        else entry.pendingActivate = action.index;
         return;
       }
       case 'drain': {
@@ -172,6 +184,14 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     }
   };
 
+  /** The worker's runtime listens for messages from now on: a pending activation can go. */
+  const heard = (worker: WorkerId, entry: WorkerEntry): void => {
+    entry.heard = true;
+    if (entry.pendingActivate === null) return;
+    entry.host.send(worker, { orchestrator: 'activate', index: entry.pendingActivate });
+    entry.pendingActivate = null;
+  };
+
   const onHostEvent = (event: HostEvent): void => {
     const entry = registry.get(event.worker);
     if (!entry) return;
@@ -184,12 +204,14 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         dispatch({ type: 'worker-online', worker: event.worker });
         return;
       case 'listening':
-        entry.heard = true;
+        heard(event.worker, entry);
         dispatch({ type: 'worker-listening', worker: event.worker });
         return;
       case 'message':
-        entry.heard = true;
+        heard(event.worker, entry);
         if (event.message.orchestrator === 'ready') dispatch({ type: 'worker-ready', worker: event.worker });
+        if (event.message.orchestrator === 'standby')
+          dispatch({ type: 'worker-standby', worker: event.worker });
         if (event.message.orchestrator === 'heartbeat') {
           entry.rss = event.message.rss;
           dispatch({ type: 'worker-heartbeat', worker: event.worker, rssBytes: event.message.rss });

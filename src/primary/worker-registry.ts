@@ -6,7 +6,8 @@ import { ExitLine } from './logging/exit-line.ts';
 export interface WorkerEntry {
   readonly host: ClusterHost;
   readonly group: string;
-  readonly index: number;
+  /** Its slot; -1 for a spare until it is activated. */
+  index: number;
   pid: number | null;
   /**
    * The worker has shown that its runtime listens for messages (it sent one, or its app listens, which runs
@@ -14,6 +15,8 @@ export interface WorkerEntry {
    * that arrive before the first 'message' listener, and the runtime's is added only once it is loaded.
    */
   heard: boolean;
+  /** A spare activated before it was heard: the slot to send it once it is (see `heard`). */
+  pendingActivate: number | null;
   /** Resident memory from its last heartbeat, in bytes (0 until the first); shown in status. */
   rss: number;
   /** Long-lived connections the worker still holds while draining (its last `drain-progress`); null before. */
@@ -32,6 +35,7 @@ export class WorkerRegistry {
       ...init,
       pid: null,
       heard: false,
+      pendingActivate: null,
       rss: 0,
       longLived: null,
       output: [],

@@ -14,7 +14,12 @@ export type { WorkerInfo } from './worker-info.ts';
  * A no-op outside an orchestrator worker, so the same app runs unchanged on its own.
  */
 export function ready(): void {
-  if (isOrchestratorWorker()) void sendToPrimary({ orchestrator: 'ready' });
+  if (!isOrchestratorWorker()) return;
+  const send = (): void => void sendToPrimary({ orchestrator: 'ready' });
+  // A spare's app is ready before it has a slot: the primary hears it once the spare is activated.
+  const spare = runtimeState().spare;
+  if (spare) spare.hold(send);
+  else send();
 }
 
 /**
@@ -39,5 +44,11 @@ export function onDrain(fn: DrainHook): void {
   runtimeState().drainHooks.push(fn);
 }
 
-/** This worker's group, slot index and id, from the environment the primary sets; `null` when run otherwise. */
-export const info: WorkerInfo | null = readWorkerInfo(process.env);
+/**
+ * This worker's group, slot index and id, from the environment the primary sets; `null` when run otherwise,
+ * and in a spare until it takes a slot (a live binding: read it when you need it, not once at import).
+ */
+export let info: WorkerInfo | null = readWorkerInfo(process.env);
+runtimeState().spare?.onActivate(() => {
+  info = readWorkerInfo(process.env);
+});

@@ -6,4 +6,5 @@
 import { installRuntime } from './runtime.ts';
 import { isOrchestratorWorker } from './worker-info.ts';
 
-if (isOrchestratorWorker()) installRuntime();
+// A spare without its app (`spares.preload: false`) waits here: Node runs the entry once this module settles.
+if (isOrchestratorWorker()) await installRuntime();

@@ -43,6 +43,11 @@ export type WorkerMessage =
   | { readonly orchestrator: 'listening' }
   /** The drain finished (servers closed, `onShutdown` hooks ran); the worker exits right after. */
   | { readonly orchestrator: 'drained' }
+  /**
+   * A spare has booted: its runtime is loaded (`boot`), or its app called `listen()` or `ready()`, which the
+   * runtime holds (`preload`). It can take a slot at once.
+   */
+  | { readonly orchestrator: 'standby' }
   /** The answer to `diagnose`: the file is written (its size in bytes), or why it is not. */
   | {
       readonly orchestrator: 'diagnosed';
@@ -89,6 +94,8 @@ export type PrimaryMessage =
       readonly file: string;
       readonly seconds: number;
     }
+  /** A spare takes slot `index`: the runtime sets ORCHESTRATOR_WORKER_INDEX and lets the app load or listen. */
+  | { readonly orchestrator: 'activate'; readonly index: number }
   /** Asks for the app's own prom-client metrics (on a scrape of the primary's `/metrics`); see `metrics`. */
   | { readonly orchestrator: 'metrics-request'; readonly request: number }
   /**
@@ -114,6 +121,13 @@ export const ENV_WORKER_ID = 'ORCHESTRATOR_WORKER_ID';
 export const ENV_HTTP_STATS = 'ORCHESTRATOR_HTTP_STATS';
 /** Set to '1' on the workers of a `scheduling: 'reusePort'` group. */
 export const ENV_REUSE_PORT = 'ORCHESTRATOR_REUSE_PORT';
+/**
+ * Set on a spare: `boot` (the runtime waits for `activate` before the app's entry is loaded) or `preload` (the
+ * entry is loaded, its `listen()` and `ready()` held until `activate`). Its ORCHESTRATOR_WORKER_INDEX is empty
+ * until then.
+ */
+export const ENV_SPARE = 'ORCHESTRATOR_SPARE';
+export type SpareMode = 'boot' | 'preload';
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false;
@@ -123,6 +137,7 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
     tag === 'listening' ||
     tag === 'heartbeat' ||
     tag === 'drained' ||
+    tag === 'standby' ||
     tag === 'metrics' ||
     tag === 'diagnosed' ||
     (tag === 'drain-progress' && typeof (value as { longLived?: unknown }).longLived === 'number')
@@ -149,6 +164,10 @@ export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
     );
   }
   if (message.orchestrator === 'drained-ack') return true;
+  if (message.orchestrator === 'activate') {
+    const { index } = value as { index?: unknown };
+    return typeof index === 'number' && Number.isSafeInteger(index) && index >= 0;
+  }
   return (
     message.orchestrator === 'drain' &&
     typeof message.graceMs === 'number' &&

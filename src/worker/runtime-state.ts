@@ -26,6 +26,15 @@ export interface RuntimeState {
   phase: RuntimePhase;
   /** Set by the preload once it has wired heartbeats, signals and the drain message; guards a double install. */
   installed: boolean;
+  /** Set in a spare until it is activated: what its app did that waits for activation (see spare.ts). */
+  spare?: SpareHold | null;
+}
+
+/** A spare's held calls: `hold` queues one (its `listen()`, its `ready()`); activation runs them in order. */
+export interface SpareHold {
+  hold(run: () => void): void;
+  /** Runs once the spare has been activated (ORCHESTRATOR_WORKER_INDEX is set by then). */
+  onActivate(run: () => void): void;
 }
 
 const KEY = Symbol.for('cluster-orchestrator.worker');

@@ -9,12 +9,14 @@ import {
   DRAIN_PROGRESS_INTERVAL_MS,
   ENV_HTTP_STATS,
   ENV_REUSE_PORT,
+  ENV_SPARE,
   HEARTBEAT_INTERVAL_MS,
   isPrimaryMessage,
 } from './protocol.ts';
 import { bindWithReusePort } from './reuse-port.ts';
 import { runtimeState } from './runtime-state.ts';
 import { createServerRegistry } from './server-registry.ts';
+import { holdUntilActivated } from './spare.ts';
 import { settleWithin } from './timeouts.ts';
 
 /**
@@ -32,12 +34,15 @@ const DRAINED_ACK_BOUND_MS = 1000;
  * needs is imported then, not here: every module loaded at start delays each worker's boot (and so each
  * respawn) by about a millisecond.
  *
+ * Returns a promise only in a spare booted without its app (`boot`): the preload awaits it, so the app's
+ * entry is loaded once the spare is activated.
+ *
  * Losing the primary needs nothing here: a `node:cluster` worker already exits when its IPC channel closes
  * unexpectedly, and nothing below keeps it from doing so.
  */
-export function installRuntime(): void {
+export function installRuntime(): Promise<void> | undefined {
   const state = runtimeState();
-  if (state.installed) return;
+  if (state.installed) return undefined;
   state.installed = true;
 
   keepOutputOnExit();
@@ -45,6 +50,11 @@ export function installRuntime(): void {
   if (process.env[ENV_REUSE_PORT] === '1') {
     bindWithReusePort(() => void sendToPrimary({ orchestrator: 'listening' }));
   }
+  const spare = process.env[ENV_SPARE];
+  const activated =
+    spare === 'boot' || spare === 'preload'
+      ? holdUntilActivated(spare, () => void sendToPrimary({ orchestrator: 'standby' }))
+      : undefined;
   const registry = createServerRegistry();
   const http = process.env[ENV_HTTP_STATS] === '1' ? countHttpRequests() : undefined;
   startHeartbeat({
@@ -134,6 +144,7 @@ export function installRuntime(): void {
       void drainAndExit(SIGNAL_DRAIN);
     });
   }
+  return spare === 'boot' ? activated : undefined;
 }
 
 /** An error as one line for the operator: the errno text when there is one (ENOSPC, EACCES, ...). */

@@ -8,6 +8,7 @@ import { reloadSchema } from './reload.ts';
 import { restartSchema } from './restart.ts';
 import { schedulingSchema } from './scheduling.ts';
 import { shutdownSchema } from './shutdown.ts';
+import { sparesSchema } from './spares.ts';
 
 /** The extensions Node 24 runs directly (TypeScript ones through its type stripping). */
 export const ENTRY_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const;
@@ -76,5 +77,6 @@ export const groupSchema = z
     shutdown: shutdownSchema,
     health: healthSchema,
     recycle: recycleSchema,
+    spares: sparesSchema,
   })
   .meta({ description: 'One group of identical workers running the same entry script.' });
