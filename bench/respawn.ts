@@ -26,9 +26,11 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Kills the only worker; resolves with the ms until the app answered again. */
-export async function killAndTime(cluster: Running): Promise<number> {
-  const [victim] = cluster.workerPids();
+/** Kills the only worker (or `victim`); resolves with the ms until the app answered again. */
+export async function killAndTime(
+  cluster: Running,
+  victim: number | undefined = cluster.workerPids()[0],
+): Promise<number> {
   if (victim === undefined) throw new Error(`${cluster.name}: no worker to kill`);
   const killed = performance.now();
   process.kill(victim, 'SIGKILL');

@@ -14,6 +14,7 @@ import { run as reload } from './reload.ts';
 import { run as requestStats } from './request-stats.ts';
 import { run as respawn } from './respawn.ts';
 import { run as scaleOut } from './scale-out.ts';
+import { run as spares } from './spares.ts';
 import { run as throughput } from './throughput.ts';
 import { run as upgrade } from './upgrade.ts';
 
@@ -27,6 +28,7 @@ await runMain(async () => {
     reload,
     longLived,
     respawn,
+    spares,
     memory,
     hotApply,
     scaleOut,

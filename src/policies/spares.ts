@@ -53,7 +53,10 @@ export function takeSpare(ctx: Ctx, g: GroupState, index: number): boolean {
   return true;
 }
 
-/** Discards spares that are no longer wanted, then boots the missing ones (unless a spare backoff runs). */
+/**
+ * Discards spares that are no longer wanted, then boots the missing ones, unless a spare backoff runs or a
+ * current worker is still starting.
+ */
 export function reconcileSpares(ctx: Ctx, g: GroupState): void {
   const wanted = wantedSpares(ctx, g);
   if (g.spares.size === 0 && wanted === 0) return;
@@ -67,7 +70,8 @@ export function reconcileSpares(ctx: Ctx, g: GroupState): void {
     if (w === undefined) break;
     drain(ctx, g, w, 'spare-discarded');
   }
-  if (g.spareBackoff !== null) return;
+  // A spare boot takes CPU from the workers that are starting (an activated spare among them): it waits for them.
+  if (g.spareBackoff !== null || g.readyCurrent < g.current.size) return;
   const preload = g.spec.spares?.preload === true;
   while (g.spares.size < wanted) forkSpare(ctx, g, preload);
 }

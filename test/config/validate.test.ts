@@ -48,11 +48,21 @@ describe('validateConfig', () => {
             shutdown: { timeoutMs: 10_000, longLived: { spreadMs: 3000 } },
             health: { heartbeatTimeoutMs: 10_000, maxMemoryMb: 0 },
             recycle: { afterRequests: 0, afterMs: 0, jitter: 0.1 },
+            spares: { count: 0, preload: false },
           },
         },
         watch: true,
         metrics: { port: 0, host: '127.0.0.1', http: false },
       });
+    });
+
+    it('rejects a spare count that is not a whole number >= 0, and unknown spare keys', () => {
+      for (const spares of [{ count: -1 }, { count: 1.5 }, { count: 1, warm: true }, { preload: 'yes' }]) {
+        const result = validateConfig(web({ spares }), FILE);
+        expect(result.ok, JSON.stringify(spares)).to.equal(false);
+      }
+      const ok = validateConfig(web({ spares: { count: 2 } }), FILE);
+      expect(ok.ok && ok.config.groups.web?.spares).to.deep.equal({ count: 2, preload: false });
     });
 
     it('resolves entry against the folder of the config file, not the current directory', () => {

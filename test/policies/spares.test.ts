@@ -72,8 +72,8 @@ describe('warm spares', () => {
     const sim = start();
     sim.send({ type: 'scale-requested', counts: { web: 3 } });
     sim.advance(1000);
-    // the next spare boots at once (no crash, so no backoff), while the activated one starts listening
-    expect(sim.lines().slice(4)).to.deep.equal(['200 activate w3 [2]', '200 fork w4 web[spare] g1']);
+    // the next spare boots (no crash, so no backoff) once the activated one is ready: a boot would slow it
+    expect(sim.lines().slice(4)).to.deep.equal(['200 activate w3 [2]', '201 fork w4 web[spare] g1']);
   });
 
   it('discards the spares of the old revision when the group rolls, and boots new ones after the roll', () => {
