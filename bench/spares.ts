@@ -51,8 +51,7 @@ function spareStandingBy(cluster: OrchestratorRunning): Promise<boolean> {
         };
         const [web] = status.groups;
         resolve(
-          web !== undefined &&
-            web.workers.every((w) => w.state === 'ready') &&
+          web?.workers.every((w) => w.state === 'ready') === true &&
             web.spares?.length === 1 &&
             web.spares[0]?.state === 'standby',
         );

@@ -59,6 +59,14 @@ describe('booting workers run at a lower priority', () => {
     for (const pid of [1, 11, 13]) priority.gone(pid);
     priority.booting(14, 'web.0');
     expect(calls).to.have.length(3);
+    // A spare is lowered whatever serves, and restored once activated.
+    priority.booting(20, null);
+    priority.serving(20);
+    expect(calls.slice(3)).to.deep.equal([
+      [20, 12],
+      [20, 2],
+    ]);
+    calls.splice(3);
     const off = createBootPriority({ enabled: false, base: 0, setPriority: () => calls.push([0, 0]) });
     off.serving(1);
     off.booting(2, 'web.0');

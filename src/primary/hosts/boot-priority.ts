@@ -24,9 +24,10 @@ export interface BootPriority {
    * one it replaces in a reload or a graceful health replacement), it runs at a lower priority until
    * `serving`. Otherwise (the first start, a scale-up, a respawn after a crash) it boots at full priority:
    * its slot serves nobody until it is up, and on a busy machine a niced process can be starved for seconds.
+   * A spare (`slot` null) is always lowered: nobody waits for it until it is activated (`serving`).
    */
-  booting(pid: number, slot: string): void;
-  /** The worker listens (or said it is ready): back to the primary's priority. */
+  booting(pid: number, slot: string | null): void;
+  /** The worker listens (or said it is ready), or a spare is activated: back to the primary's priority. */
   serving(pid: number): void;
   /** The worker exited: nothing to restore (its pid may soon be another process's). */
   gone(pid: number): void;
@@ -58,9 +59,9 @@ export function createBootPriority(options: BootPriorityOptions): BootPriority {
   };
   return {
     booting(pid, slot) {
-      slotOf.set(pid, slot);
+      if (slot !== null) slotOf.set(pid, slot);
       if (!options.enabled) return;
-      const replacing = [...serving].some((other) => slotOf.get(other) === slot);
+      const replacing = slot === null || [...serving].some((other) => slotOf.get(other) === slot);
       if (replacing && set(pid, Math.min(19, options.base + BOOT_NICE_STEP))) lowered.add(pid);
     },
     serving(pid) {

@@ -4,6 +4,7 @@ import type { Signal, WorkerId } from '../../policies/types.ts';
 import {
   ENV_GROUP,
   ENV_REUSE_PORT,
+  ENV_SPARE,
   ENV_WORKER_INDEX,
   isWorkerMessage,
   type PrimaryMessage,
@@ -58,7 +59,8 @@ export function createLocalHost(
     // Listeners are attached before the event loop turns, so no cluster event of this worker can be missed.
     const pid = worker.process.pid;
     if (pid !== undefined) {
-      priority.booting(pid, `${request.env[ENV_GROUP]}.${request.env[ENV_WORKER_INDEX]}`);
+      const spare = request.env[ENV_SPARE] !== undefined;
+      priority.booting(pid, spare ? null : `${request.env[ENV_GROUP]}.${request.env[ENV_WORKER_INDEX]}`);
       listener({ type: 'forked', worker: id, pid });
     }
     const serving = (): void => {
@@ -98,6 +100,9 @@ export function createLocalHost(
   const send = (id: WorkerId, message: PrimaryMessage): void => {
     const worker = workers.get(id);
     if (!worker?.isConnected()) return;
+    // An activated spare serves from now on: at a lower priority its listen could wait behind busy workers.
+    const pid = worker.process.pid;
+    if (message.orchestrator === 'activate' && pid !== undefined) priority.serving(pid);
     // A send can race with the worker's own exit; the exit event is what counts, so errors are dropped.
     worker.send(message, (error: Error | null) => void error);
   };
