@@ -135,6 +135,8 @@ describe('orchestrator up: warm spares', function () {
         20,
       );
       expect(takeover).to.include({ id: spare.id, index: 0, infoIndex: 0 });
+      // (its line reaches the primary's log through a pipe of its own: it may come after the response)
+      await up.waitFor((r) => r.worker === spare.id && /spare-app imported/.test(String(r.msg)));
       expect(imported(spare.id)).to.equal(1);
 
       // A new spare boots behind it (after the 3 s backoff); the crash counted as a restart of slot 0.
