@@ -4,6 +4,7 @@ import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
 import { eventually, getJson, getText } from '../../helpers/load.ts';
+import { isAlive } from '../../worker/helpers/processes.ts';
 
 interface Served {
   pid: number;
@@ -33,15 +34,6 @@ interface GroupStatus {
     rollout: number;
   }>;
   spares: SpareStatus[];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('orchestrator up: warm spares', function () {
@@ -206,7 +198,7 @@ describe('orchestrator up: warm spares', function () {
     const oldPids = before.spares.map((s) => s.pid as number);
     for (const pid of oldPids) expect(after.spares.map((s) => s.pid)).to.not.include(pid);
     await eventually(async () => {
-      if (oldPids.some(alive)) throw new Error('an old spare still runs');
+      if (oldPids.some(isAlive)) throw new Error('an old spare still runs');
     }, 15_000);
     // The roll replaced the workers with new ones, not with the old revision's spares.
     expect(after.workers.map((w) => w.pid)).to.not.have.members(oldPids);
