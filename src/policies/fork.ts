@@ -36,6 +36,7 @@ function newRecord(
     generation: g.generation,
     revision: g.revision,
     forkedAt: ctx.now,
+    servingFrom: ctx.now,
     restarts,
     pid: null,
     place: 'current',

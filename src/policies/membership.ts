@@ -30,9 +30,10 @@ export function enlistSpare(ctx: Ctx, g: GroupState, w: WorkerRecord): void {
 }
 
 /** A spare takes free slot `index` and becomes current (not ready: it starts serving only now). */
-export function promoteSpare(g: GroupState, w: WorkerRecord, index: number): void {
+export function promoteSpare(ctx: Ctx, g: GroupState, w: WorkerRecord, index: number): void {
   if (w.place !== 'spare') return;
   g.spares.delete(w.id);
+  w.servingFrom = ctx.now;
   w.index = index;
   w.restarts = g.slots[index]?.restarts ?? 0;
   placeCurrent(g, w);

@@ -30,10 +30,10 @@ export function drawRecycleLimits(ctx: Ctx, spec: RecycleSpec | undefined): Work
   return { requests: spread(spec.afterRequests), uptimeMs: spread(spec.afterMs) };
 }
 
-/** Once the worker is ready its uptime limit is armed (counted from its fork). */
+/** Once the worker is ready its uptime limit is armed (counted from its fork, or a spare's activation). */
 export function armUptime(ctx: Ctx, w: WorkerRecord): void {
   if (w.recycle.uptimeMs > 0)
-    setTimer(ctx, { kind: 'recycle', worker: w.id }, Math.max(ctx.now, w.forkedAt + w.recycle.uptimeMs));
+    setTimer(ctx, { kind: 'recycle', worker: w.id }, Math.max(ctx.now, w.servingFrom + w.recycle.uptimeMs));
 }
 
 /** The worker reported `total` requests served so far. */

@@ -41,7 +41,7 @@ export function hasSpare(ctx: Ctx, g: GroupState): boolean {
 export function takeSpare(ctx: Ctx, g: GroupState, index: number): boolean {
   const w = pickSpare(ctx, g);
   if (w === undefined) return false;
-  promoteSpare(g, w, index);
+  promoteSpare(ctx, g, w, index);
   ctx.out.push({ type: 'activate', worker: w.id, index });
   setTimer(ctx, { kind: 'ready-timeout', worker: w.id }, ctx.now + g.spec.ready.timeoutMs);
   log(ctx, 'info', 'spare activated', {

@@ -41,6 +41,8 @@ export interface WorkerRecord {
   readonly generation: number;
   readonly revision: string;
   readonly forkedAt: number;
+  /** When it began to hold a slot: its fork, or a spare's activation (recycling's uptime counts from here). */
+  servingFrom: number;
   /** Restarts of its slot before this worker was forked or activated into it (shown in status). */
   restarts: number;
   pid: number | null;

@@ -169,6 +169,19 @@ describe('warm spares', () => {
     ]);
   });
 
+  it("counts a spare's uptime for recycling from its activation, not from its boot", () => {
+    const sim = new Simulator();
+    const spec = groupSpec({ count: 1, spares: { count: 1 }, recycle: { afterMs: 10_000 } });
+    sim.send({ type: 'config-applied', groups: { web: spec } });
+    sim.advance(9000);
+    sim.crash(1, null, 'SIGKILL');
+    sim.advance(5000);
+    // the spare (forked at 50) took the slot at 9000: its 10 s run from there, not from its boot
+    const timers = sim.lines(['set-timer']).filter((l) => l.includes('recycle:2'));
+    expect(timers).to.deep.equal(['9001 set recycle:2 @19000']);
+    expect(sim.lines(['drain'])).to.deep.equal([]);
+  });
+
   it('drains spares on shutdown and on removal', () => {
     const sim = start();
     sim.send({ type: 'shutdown-requested' });
