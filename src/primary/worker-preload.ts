@@ -21,6 +21,18 @@ export function workerPreload(from: string): string {
   return siblingModule(from, '../worker/preload');
 }
 
+/**
+ * The preload of a spare booted without its app (`spares.preload: false`): the ES module `spare-boot`, beside
+ * the ES module runtime, loaded with `--import` whatever `preload` is (its top-level await is what holds the
+ * app's entry back until activation; a `--require`d file cannot wait).
+ */
+export function spareBootExecArgv(preload: string): readonly string[] {
+  const esm = isCommonJsBuild(preload)
+    ? preload.replace(/worker-cjs([\\/])preload\.js$/, 'worker$1spare-boot.js')
+    : preload.replace(/preload(\.[cm]?[jt]s)$/, 'spare-boot$1');
+  return ['--import', esm];
+}
+
 /** The `execArgv` that loads a preload path from `workerPreload`. */
 export function preloadExecArgv(preload: string): readonly string[] {
   return [isCommonJsBuild(preload) ? '--require' : '--import', preload];

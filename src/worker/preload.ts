@@ -6,5 +6,5 @@
 import { installRuntime } from './runtime.ts';
 import { isOrchestratorWorker } from './worker-info.ts';
 
-// A spare without its app (`spares.preload: false`) waits here: Node runs the entry once this module settles.
-if (isOrchestratorWorker()) await installRuntime();
+// A spare without its app (`spares.preload: false`) is loaded with spare-boot.ts instead, which waits.
+if (isOrchestratorWorker()) void installRuntime();

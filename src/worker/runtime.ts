@@ -34,8 +34,8 @@ const DRAINED_ACK_BOUND_MS = 1000;
  * needs is imported then, not here: every module loaded at start delays each worker's boot (and so each
  * respawn) by about a millisecond.
  *
- * Returns a promise only in a spare booted without its app (`boot`): the preload awaits it, so the app's
- * entry is loaded once the spare is activated.
+ * Returns a promise only in a spare booted without its app (`boot`): its preload (spare-boot.ts) awaits it,
+ * so the app's entry is loaded once the spare is activated.
  *
  * Losing the primary needs nothing here: a `node:cluster` worker already exits when its IPC channel closes
  * unexpectedly, and nothing below keeps it from doing so.

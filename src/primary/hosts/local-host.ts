@@ -9,7 +9,7 @@ import {
   isWorkerMessage,
   type PrimaryMessage,
 } from '../../worker/protocol.ts';
-import { preloadExecArgv } from '../worker-preload.ts';
+import { preloadExecArgv, spareBootExecArgv } from '../worker-preload.ts';
 import { bootPriorityOfThisProcess } from './boot-priority.ts';
 import type { ClusterHost, ForkRequest, HostListener, Scheduling } from './types.ts';
 
@@ -35,7 +35,10 @@ export function createLocalHost(
     cluster.setupPrimary({
       exec: request.entry,
       args: [...request.args],
-      execArgv: [...preloadExecArgv(preload), ...request.execArgv],
+      execArgv: [
+        ...(request.env[ENV_SPARE] === 'boot' ? spareBootExecArgv(preload) : preloadExecArgv(preload)),
+        ...request.execArgv,
+      ],
       silent: true,
     });
     let worker: Worker;
