@@ -5,6 +5,8 @@
  *   npx node bench/run-all.ts [--out FILE]
  */
 import { writeFileSync } from 'node:fs';
+import { run as coldStart } from './cold-start.ts';
+import { run as footprint } from './footprint.ts';
 import { run as hotApply } from './hot-apply.ts';
 import { describeMachine } from './lib/machine.ts';
 import { runMain } from './lib/procs.ts';
@@ -29,6 +31,8 @@ await runMain(async () => {
     longLived,
     respawn,
     spares,
+    footprint,
+    coldStart,
     memory,
     hotApply,
     scaleOut,
