@@ -20,7 +20,7 @@ import { LiveConfig } from './live-config.ts';
 import { LogRing } from './logging/log-ring.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { HeartbeatStats } from './metrics/heartbeat-stats.ts';
-import { migratesRequests, reusePortWarning } from './migrate-req.ts';
+import { migratesRequests, reusePortWarning, upgradeCaveat } from './migrate-req.ts';
 import { type Operations, startOperations } from './operations.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
 import { ReloadHistory } from './reload-history.ts';
@@ -68,6 +68,8 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   const supervisor = createSupervisor({
     logger: options.logger,
     preload: workerPreload(import.meta.url),
+    // A new primary's `os` helpers share the sockets it inherited (docs/upgrade.md).
+    inherited: () => tap.inherited(),
   });
   const live = new LiveConfig(options.config);
   let exitCode = EXIT_CLEAN;
@@ -186,15 +188,11 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     file,
     socketPath: controlPath,
     tap,
+    sharedSockets: () => supervisor.listeningSockets(),
+    caveat: () => upgradeCaveat(live.config, migratesRequests),
     log,
     refusal: () => {
       if (shuttingDown) return 'the cluster is shutting down';
-      const other = Object.entries(live.config.groups).find(
-        ([, group]) => group.scheduling !== 'round-robin',
-      );
-      if (other !== undefined) {
-        return `group ${other[0]} uses scheduling '${other[1].scheduling}', whose sockets the workers hold; only round-robin groups can be handed over so far (docs/upgrade.md)`;
-      }
       if (!control.owns())
         return 'this primary does not own the control socket yet (it is being started by an upgrade)';
       return null;
@@ -356,6 +354,11 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         log,
       });
       void firstReady(supervisor, Object.keys(live.config.groups)).then((ready) => {
+        if (ready.ok) {
+          // Every worker listens now: an inherited socket nobody took would sit in LISTEN, never accepted.
+          tap.releaseInherited();
+          supervisor.releaseInherited();
+        }
         successor?.report(ready);
         if (ready.ok || shuttingDown) return;
         log.error({ reason: ready.reason }, 'upgrade: the new primary cannot start; stopping it');

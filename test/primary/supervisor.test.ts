@@ -124,6 +124,8 @@ function setup(): {
       async close() {
         for (const host of hosts.values()) await host.close();
       },
+      listeningSockets: async () => [],
+      releaseInherited: () => {},
     }),
   });
   const outcomes: Outcome[] = [];
