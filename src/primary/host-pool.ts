@@ -11,6 +11,8 @@ export interface HostPool {
   close(): Promise<void>;
   /** The listening sockets the helper hosts hold for their workers, for an upgrade (see ClusterHost). */
   listeningSockets(): Promise<HandedSocket[]>;
+  /** See ClusterHost.sync: whether every helper host answered. */
+  sync(): Promise<boolean>;
   /** The new primary is ready: every host closes the inherited sockets its workers did not use. */
   releaseInherited(): void;
 }
@@ -45,6 +47,10 @@ export function createHostPool(
     async listeningSockets() {
       const lists = await Promise.all([...hosts.values()].map((host) => host.listeningSockets?.() ?? []));
       return lists.flat();
+    },
+    async sync() {
+      const answers = await Promise.all([...hosts.values()].map((host) => host.sync?.() ?? true));
+      return answers.every(Boolean);
     },
     releaseInherited() {
       for (const host of hosts.values()) host.releaseInherited?.();

@@ -27,7 +27,7 @@ import { ReloadHistory } from './reload-history.ts';
 import { followRollout } from './rollout-follower.ts';
 import { buildStatus } from './status.ts';
 import { createSupervisor, type Supervisor } from './supervisor.ts';
-import { firstReady } from './upgrade/first-ready.ts';
+import { firstReady, notReadyAnyMore } from './upgrade/first-ready.ts';
 import { installListenTap } from './upgrade/listen-tap.ts';
 import type { Successor } from './upgrade/successor.ts';
 import { runAsSuccessor } from './upgrade/take-over.ts';
@@ -340,6 +340,12 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   process.on('SIGHUP', onHangup);
   process.on('SIGUSR2', onUpgradeSignal);
   let successor: Awaited<ReturnType<typeof runAsSuccessor>> | null = null;
+  // Once every worker listens and the old primary is out of the way, an inherited socket nobody took would sit
+  // in LISTEN, never accepted. Not before: a helper restarted during the hand-over needs them again.
+  const inheritance = releaseWhenBoth(() => {
+    tap.releaseInherited();
+    supervisor.releaseInherited();
+  });
   try {
     log.info(
       { pid: process.pid, config: file, groups: Object.keys(live.config.groups), control: control.path },
@@ -352,13 +358,18 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         control,
         socketPath: controlPath,
         log,
+        notReady: async () => {
+          if (!(await supervisor.syncHosts())) return 'a helper process for os scheduling died';
+          return notReadyAnyMore(supervisor.groups());
+        },
+        refused: () => {
+          exitCode = 1;
+          stop('upgrade-failed');
+        },
+        tookOver: () => inheritance.tookOver(),
       });
       void firstReady(supervisor, Object.keys(live.config.groups)).then((ready) => {
-        if (ready.ok) {
-          // Every worker listens now: an inherited socket nobody took would sit in LISTEN, never accepted.
-          tap.releaseInherited();
-          supervisor.releaseInherited();
-        }
+        if (ready.ok) inheritance.ready();
         successor?.report(ready);
         if (ready.ok || shuttingDown) return;
         log.error({ reason: ready.reason }, 'upgrade: the new primary cannot start; stopping it');
@@ -413,4 +424,23 @@ function announceReadiness(supervisor: Supervisor, log: Logger, groups: () => st
     }
     log.info('cluster ready');
   });
+}
+
+/** Runs `release` once both `ready()` and `tookOver()` were called, in either order. */
+function releaseWhenBoth(release: () => void): { ready(): void; tookOver(): void } {
+  let ready = false;
+  let tookOver = false;
+  const check = (): void => {
+    if (ready && tookOver) release();
+  };
+  return {
+    ready() {
+      ready = true;
+      check();
+    },
+    tookOver() {
+      tookOver = true;
+      check();
+    },
+  };
 }

@@ -64,6 +64,8 @@ export interface Supervisor {
   longLived(worker: WorkerId): number | null;
   /** The listening sockets the helper hosts hold for their workers, for an upgrade to hand over. */
   listeningSockets(): Promise<HandedSocket[]>;
+  /** Whether every helper host process answers now (see ClusterHost.sync). */
+  syncHosts(): Promise<boolean>;
   /** The new primary is ready: the helper hosts close the inherited sockets their workers did not use. */
   releaseInherited(): void;
   /** Stops the helper hosts and timers, then waits (bounded) for the last output of exited workers; call after `shutdown-complete`. */
@@ -320,6 +322,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     longLived: (worker) => registry.get(worker)?.longLived ?? null,
     listeningSockets: () => hosts.listeningSockets(),
     releaseInherited: () => hosts.releaseInherited(),
+    syncHosts: () => hosts.sync(),
     async close() {
       timers.cancelAll();
       await hosts.close();

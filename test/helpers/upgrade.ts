@@ -45,6 +45,17 @@ export function childrenOf(pid: number): number[] {
   }
 }
 
+/** The `os` helper primaries among `pid`'s children (their command line runs host-process). */
+export function helpersOf(pid: number): number[] {
+  return childrenOf(pid).filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'latin1').includes('host-process');
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Stops the cluster through its control socket (whichever primary runs it) and checks nothing is left. */
 export async function stopCluster(up: UpProcess, dir: string): Promise<void> {
   await orchestrator(['down'], dir);

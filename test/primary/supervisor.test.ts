@@ -126,6 +126,7 @@ function setup(): {
       },
       listeningSockets: async () => [],
       releaseInherited: () => {},
+      sync: async () => true,
     }),
   });
   const outcomes: Outcome[] = [];

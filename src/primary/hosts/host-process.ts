@@ -51,7 +51,7 @@ process.on('message', (command: HostCommand, handle: unknown) => {
       host.kill(command.worker, command.signal);
       break;
     case 'ping':
-      report({ type: 'pong' });
+      report(command.request === undefined ? { type: 'pong' } : { type: 'pong', request: command.request });
       break;
     case 'list-sockets': {
       const listeners = sockets.listeners();

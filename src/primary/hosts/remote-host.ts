@@ -42,7 +42,7 @@ export const HELPER_RESTART: HelperRestartPolicy = {
 /** How often a helper is pinged (a few pings fit in `unresponsiveMs`). */
 const PING_EVERY_MS = 1_000;
 
-/** The bound on a helper's answer to `list-sockets` (it answers at once unless hung). */
+/** The bound on a helper's answer to a numbered request (it answers at once unless hung). */
 const LIST_SOCKETS_LIMIT_MS = 5_000;
 
 /**
@@ -81,8 +81,11 @@ export function createRemoteHost(
    * run before the answers waiting in the pipe are read), the clock alone would blame the helper.
    */
   let unanswered = 0;
-  /** `list-sockets` requests waiting for the helper's answer, by request number. */
-  const listings = new Map<number, { sockets: HandedSocket[]; done: (sockets: HandedSocket[]) => void }>();
+  /** Numbered requests (`list-sockets`, a `ping` round trip) waiting for the helper's answer. */
+  const listings = new Map<
+    number,
+    { sockets: HandedSocket[]; done: (answer: HandedSocket[] | null) => void }
+  >();
   let nextListing = 1;
 
   const start = (): void => {
@@ -155,6 +158,7 @@ export function createRemoteHost(
         finish(report.worker, report.code, report.signal);
         return;
       case 'pong':
+        if (report.request !== undefined) listings.get(report.request)?.done([]);
         return;
       case 'sockets-listed': {
         const listing = listings.get(report.request);
@@ -175,7 +179,7 @@ export function createRemoteHost(
     if (helper !== child) return;
     child = null;
     // Its sockets died with it (its workers' copies too, once they are killed below): nothing to hand over.
-    for (const listing of listings.values()) listing.done([]);
+    for (const listing of listings.values()) listing.done(null);
     if (!closing) planRestart(helper.pid, code, signal);
     const lost = [...workers.entries()];
     for (const [, worker] of lost) {
@@ -260,26 +264,30 @@ export function createRemoteHost(
   }, PING_EVERY_MS);
   watchdog.unref();
 
-  const listeningSockets = (): Promise<HandedSocket[]> => {
+  /** Sends a numbered request; resolves with its answer, or null once the helper is gone or after the bound. */
+  const ask = (message: (request: number) => HostCommand): Promise<HandedSocket[] | null> => {
     const helper = child;
-    if (helper === null || !helper.connected) return Promise.resolve([]);
+    if (helper === null || !helper.connected) return Promise.resolve(null);
     const request = nextListing++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done([]), LIST_SOCKETS_LIMIT_MS);
-      const done = (sockets: HandedSocket[]): void => {
+      const timer = setTimeout(() => done(null), LIST_SOCKETS_LIMIT_MS);
+      const done = (sockets: HandedSocket[] | null): void => {
         clearTimeout(timer);
         listings.delete(request);
         resolve(sockets);
       };
       listings.set(request, { sockets: [], done });
-      command({ type: 'list-sockets', request });
+      command(message(request));
     });
   };
+  const listeningSockets = async (): Promise<HandedSocket[]> =>
+    (await ask((request) => ({ type: 'list-sockets', request }))) ?? [];
 
   return {
     scheduling,
     fork: fork_,
     listeningSockets,
+    sync: async () => (await ask((request) => ({ type: 'ping', request }))) !== null,
     releaseInherited: () => command({ type: 'release-inherited' }),
     send: (worker: WorkerId, message: PrimaryMessage) => command({ type: 'send', worker, message }),
     kill: (worker: WorkerId, signal: Signal) => command({ type: 'kill', worker, signal }),

@@ -63,6 +63,12 @@ export interface ClusterHost {
    * upgrade to hand to the new primary. A host in this process has none: the primary's listen tap sees them.
    */
   listeningSockets?(): Promise<HandedSocket[]>;
+  /**
+   * A round trip to a helper process: true once it answered, false when it is gone (dead, or not answering in
+   * time). A new primary checks this before taking over: a helper that died took its workers along, which the
+   * engine may not have heard yet (their exits wait for their last output).
+   */
+  sync?(): Promise<boolean>;
   /** The new primary is ready: the sockets it inherited and no worker of this host listened on are closed. */
   releaseInherited?(): void;
 }

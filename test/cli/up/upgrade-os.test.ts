@@ -10,7 +10,7 @@ import { eventually, getJson, type LoadResult, runLoad } from '../../helpers/loa
 import { processesTagged } from '../../helpers/tagged-processes.ts';
 import type { UpProcess } from '../../helpers/up-process.ts';
 import {
-  childrenOf,
+  helpersOf,
   newPrimaryPid,
   status,
   stopCluster,
@@ -43,11 +43,6 @@ function config(layout: Layout, ports: readonly number[]): unknown {
   };
 }
 
-/** The helper primaries of a primary: its children that are not workers of the cluster. */
-function helpersOf(primary: number, value: StatusJson): number[] {
-  return childrenOf(primary).filter((pid) => !workerPids(value).includes(pid));
-}
-
 describe("orchestrator upgrade with scheduling 'os': the helper's shared sockets are handed over", function () {
   this.timeout(120_000);
   // As in upgrade.test.ts: a test that failed half-way is stopped through whichever primary answers.
@@ -68,7 +63,7 @@ describe("orchestrator upgrade with scheduling 'os': the helper's shared sockets
   /** Exactly one cluster runs: the primary `value.pid`, one helper of it, and the workers of `value`. */
   async function oneCluster(up: UpProcess, value: StatusJson): Promise<void> {
     await eventually(async () => {
-      const helpers = helpersOf(value.pid, value);
+      const helpers = helpersOf(value.pid);
       expect(helpers, 'one os helper').to.have.length(1);
       expect(processesTagged(up.tag).sort()).to.deep.equal(
         [value.pid, ...helpers, ...workerPids(value)].sort(),
@@ -124,4 +119,104 @@ describe("orchestrator upgrade with scheduling 'os': the helper's shared sockets
       });
     }
   }
+
+  for (const step of STEPS) {
+    it(`os: killing the new primary at step "${step}": upgrade exits 1, the old one keeps serving, nothing is left`, async () => {
+      const { ports, up, dir, before } = await serving('mixed', { [ENV_UPGRADE_STOP_AT]: step });
+
+      const upgrading = orchestrator(['upgrade'], dir);
+      const pid = await newPrimaryPid(up);
+      await stoppedAtCheckpoint(pid);
+      process.kill(pid, 'SIGKILL');
+      const result = await upgrading;
+
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.match(/upgrade failed: the new primary exited on SIGKILL/);
+      // Its helper and their workers follow it (their IPC channels close).
+      await eventually(() => oldStillServes(up, ports, before), 20_000);
+      await stopCluster(up, dir);
+    });
+
+    it(`os: killing the old primary at step "${step}": the new one carries on alone`, async () => {
+      const { ports, up, dir, before } = await serving('mixed', { [ENV_UPGRADE_STOP_AT]: step });
+
+      const upgrading = orchestrator(['upgrade'], dir);
+      const pid = await newPrimaryPid(up);
+      await stoppedAtCheckpoint(pid);
+      up.child.kill('SIGKILL');
+      process.kill(pid, 'SIGCONT');
+      expect((await upgrading).code).to.equal(1);
+
+      const after = await eventually(async () => {
+        const current = await status(dir);
+        expect(current.pid).to.equal(pid);
+        for (const group of current.groups) expect(group.ready, group.name).to.equal(2);
+        return current;
+      }, 30_000);
+      for (const port of ports) {
+        const served = await eventually(() => getJson(`http://127.0.0.1:${port}/`));
+        expect(workerPids(after)).to.include(served.pid);
+      }
+      // One cluster: the new primary, its helper and their workers; the old ones followed the old primary.
+      await oneCluster(up, after);
+      expect(workerPids(before).filter((p) => processesTagged(up.tag).includes(p))).to.deep.equal([]);
+      await stopCluster(up, dir);
+    });
+  }
+
+  it('os: killing the new helper before its workers are ready: the new primary restarts it, the upgrade completes', async () => {
+    const { ports, up, dir, before } = await serving('os', { [ENV_UPGRADE_STOP_AT]: 'workers-forked' });
+
+    const upgrading = orchestrator(['upgrade'], dir);
+    const pid = await newPrimaryPid(up);
+    await stoppedAtCheckpoint(pid);
+    const helpers = helpersOf(pid);
+    for (const helper of helpers) process.kill(helper, 'SIGKILL');
+    process.kill(pid, 'SIGCONT');
+    expect(helpers, 'the new primary has one helper').to.have.length(1);
+    const result = await upgrading;
+
+    // The restarted helper got the inherited socket again: its workers share it instead of binding the port.
+    expect(result.code, result.stderr).to.equal(0);
+    await up.waitForMessage('old primary stopped', 60_000);
+    const after = await status(dir);
+    expect(after.pid).to.equal(pid);
+    expect(workerPids(after).filter((p) => workerPids(before).includes(p))).to.deep.equal([]);
+    expect(workerPids(after)).to.include((await getJson(`http://127.0.0.1:${ports[0]}/`)).pid);
+    await oneCluster(up, after);
+    await stopCluster(up, dir);
+  });
+
+  it('os: killing the new helper once ready: the new primary refuses the take-over, the old one keeps serving', async () => {
+    const { ports, up, dir, before } = await serving('os', { [ENV_UPGRADE_STOP_AT]: 'ready' });
+
+    const stop = new AbortController();
+    const running = runLoad({
+      url: `http://127.0.0.1:${ports[0]}/`,
+      connections: 4,
+      durationMs: 60_000,
+      maxRequests: 100_000,
+      fresh: true,
+      signal: stop.signal,
+    });
+    const upgrading = orchestrator(['upgrade'], dir);
+    const pid = await newPrimaryPid(up);
+    await stoppedAtCheckpoint(pid);
+    const helpers = helpersOf(pid);
+    for (const helper of helpers) process.kill(helper, 'SIGKILL');
+    process.kill(pid, 'SIGCONT');
+    expect(helpers, 'the new primary has one helper').to.have.length(1);
+    const result = await upgrading;
+    stop.abort();
+    const load = await running;
+
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(
+      /upgrade failed: the new primary is not ready any more \(a helper process for os scheduling died\)/,
+    );
+    // Whatever the new helper's workers had accepted died with them; the old workers kept serving.
+    expect(load.ok).to.be.greaterThan(0);
+    await eventually(() => oldStillServes(up, ports, before), 20_000);
+    await stopCluster(up, dir);
+  });
 });
