@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import type { StatusJson } from '../../../src/primary/status.ts';
 import { ENV_UPGRADE_STOP_AT, type UpgradeStep } from '../../../src/primary/upgrade/protocol.ts';
@@ -217,6 +217,71 @@ describe("orchestrator upgrade with scheduling 'os': the helper's shared sockets
     // Whatever the new helper's workers had accepted died with them; the old workers kept serving.
     expect(load.ok).to.be.greaterThan(0);
     await eventually(() => oldStillServes(up, ports, before), 20_000);
+    await stopCluster(up, dir);
+  });
+
+  it('a group can change scheduling (os <-> round-robin) in the upgrade: zero failed requests on both ports', async () => {
+    const { ports, up, dir } = await serving('mixed');
+    const [api, web] = ports as [number, number];
+    const swapped = config('mixed', ports) as { groups: Record<string, { scheduling: string }> };
+    (swapped.groups.api as { scheduling: string }).scheduling = 'round-robin';
+    (swapped.groups.web as { scheduling: string }).scheduling = 'os';
+    cluster.dir.writeConfig(swapped);
+
+    const stop = new AbortController();
+    const running = [api, web].map((port) =>
+      runLoad({
+        url: `http://127.0.0.1:${port}/`,
+        connections: 4,
+        durationMs: 60_000,
+        maxRequests: 100_000,
+        fresh: true,
+        signal: stop.signal,
+      }),
+    );
+    const result = await orchestrator(['upgrade'], dir);
+    expect(result.code, result.stderr).to.equal(0);
+    await up.waitForMessage('old primary stopped', 60_000);
+    stop.abort();
+    for (const load of await Promise.all(running)) {
+      expect(load.failed, JSON.stringify(load.reasons)).to.equal(0);
+      expect(load.ok).to.be.greaterThan(20);
+    }
+    const after = await status(dir);
+    expect(after.groups.map((group) => [group.name, group.ready])).to.have.deep.members([
+      ['api', 2],
+      ['web', 2],
+    ]);
+    await oneCluster(up, after);
+    await stopCluster(up, dir);
+  });
+
+  it('a group the new config drops: its inherited socket is closed, the port refuses connections (no hang)', async () => {
+    const { ports, up, dir } = await serving('mixed');
+    const [api, web] = ports as [number, number];
+    const only = config('mixed', ports) as { groups: Record<string, unknown> };
+    delete only.groups.api;
+    cluster.dir.writeConfig(only);
+
+    const result = await orchestrator(['upgrade'], dir);
+    expect(result.code, result.stderr).to.equal(0);
+    await up.waitForMessage('old primary stopped', 60_000);
+
+    expect((await getJson(`http://127.0.0.1:${web}/`)).group).to.equal('web');
+    // Nothing may hold the old socket in LISTEN: a connection would be queued and never answered.
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = connect(api, '127.0.0.1');
+      socket.setTimeout(5000, () => {
+        socket.destroy();
+        resolve('timeout');
+      });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    });
+    expect(outcome).to.equal('ECONNREFUSED');
     await stopCluster(up, dir);
   });
 });
