@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { StatusJson } from '../../src/primary/status.ts';
-import { orchestrator } from './cli.ts';
-import { eventually } from './load.ts';
+import { type CliResult, orchestrator } from './cli.ts';
+import { eventually, type LoadResult, runLoad } from './load.ts';
 import { waitUntilGone } from './tagged-processes.ts';
 import type { UpProcess } from './up-process.ts';
 
@@ -35,6 +35,20 @@ export async function stoppedAtCheckpoint(pid: number): Promise<void> {
   }, 30_000);
 }
 
+/**
+ * Starts `orchestrator upgrade` on a cluster whose `up` runs with ORCHESTRATOR_UPGRADE_STOP_AT, and waits until
+ * the new primary stopped itself at that step: the upgrade under way, and the new primary's pid.
+ */
+export async function upgradeStopped(
+  up: UpProcess,
+  dir: string,
+): Promise<{ readonly upgrading: Promise<CliResult>; readonly pid: number }> {
+  const upgrading = orchestrator(['upgrade'], dir);
+  const pid = await newPrimaryPid(up);
+  await stoppedAtCheckpoint(pid);
+  return { upgrading, pid };
+}
+
 /** The pids of `pid`'s children (Linux: /proc/<pid>/task/<pid>/children). */
 export function childrenOf(pid: number): number[] {
   try {
@@ -60,4 +74,32 @@ export function helpersOf(pid: number): number[] {
 export async function stopCluster(up: UpProcess, dir: string): Promise<void> {
   await orchestrator(['down'], dir);
   expect(await waitUntilGone(up.tag, 15_000), 'processes left after down').to.deep.equal([]);
+}
+
+/**
+ * HTTP load on each port (127.0.0.1) while `during` runs, stopped once it resolves: one result per port.
+ * `fresh`: a new connection per request; otherwise keep-alive.
+ */
+export async function loadDuring(
+  ports: readonly number[],
+  options: { readonly fresh: boolean; readonly connections: number },
+  during: () => Promise<void>,
+): Promise<LoadResult[]> {
+  const stop = new AbortController();
+  const running = ports.map((port) =>
+    runLoad({
+      url: `http://127.0.0.1:${port}/`,
+      connections: options.connections,
+      durationMs: 60_000,
+      maxRequests: 200_000,
+      fresh: options.fresh,
+      signal: stop.signal,
+    }),
+  );
+  try {
+    await during();
+  } finally {
+    stop.abort();
+  }
+  return Promise.all(running);
 }

@@ -6,15 +6,15 @@ import { orchestrator } from '../../helpers/cli.ts';
 import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
-import { eventually, getJson, type LoadResult, runLoad } from '../../helpers/load.ts';
+import { eventually, getJson } from '../../helpers/load.ts';
 import { processesTagged } from '../../helpers/tagged-processes.ts';
 import type { UpProcess } from '../../helpers/up-process.ts';
 import {
   helpersOf,
-  newPrimaryPid,
+  loadDuring,
   status,
   stopCluster,
-  stoppedAtCheckpoint,
+  upgradeStopped,
   workerPids,
 } from '../../helpers/upgrade.ts';
 
@@ -87,23 +87,12 @@ describe("orchestrator upgrade with scheduling 'os': the helper's shared sockets
       it(`${layout}: upgrade under ${load} load: zero failed requests on every port, then one cluster`, async () => {
         const { ports, up, dir, before } = await serving(layout);
 
-        const stop = new AbortController();
-        const running = ports.map((port) =>
-          runLoad({
-            url: `http://127.0.0.1:${port}/`,
-            connections: 8,
-            durationMs: 60_000,
-            maxRequests: 200_000,
-            fresh,
-            signal: stop.signal,
-          }),
-        );
-        const result = await orchestrator(['upgrade'], dir);
-        expect(result.code, result.stderr).to.equal(0);
-        expect(result.stdout).to.match(/upgraded: pid \d+/);
-        await up.waitForMessage('old primary stopped', 60_000);
-        stop.abort();
-        const loads: LoadResult[] = await Promise.all(running);
+        const loads = await loadDuring(ports, { fresh, connections: 8 }, async () => {
+          const result = await orchestrator(['upgrade'], dir);
+          expect(result.code, result.stderr).to.equal(0);
+          expect(result.stdout).to.match(/upgraded: pid \d+/);
+          await up.waitForMessage('old primary stopped', 60_000);
+        });
 
         for (const load of loads) {
           expect(load.failed, JSON.stringify(load.reasons)).to.equal(0);
@@ -124,9 +113,7 @@ describe("orchestrator upgrade with scheduling 'os': the helper's shared sockets
     it(`os: killing the new primary at step "${step}": upgrade exits 1, the old one keeps serving, nothing is left`, async () => {
       const { ports, up, dir, before } = await serving('mixed', { [ENV_UPGRADE_STOP_AT]: step });
 
-      const upgrading = orchestrator(['upgrade'], dir);
-      const pid = await newPrimaryPid(up);
-      await stoppedAtCheckpoint(pid);
+      const { upgrading, pid } = await upgradeStopped(up, dir);
       process.kill(pid, 'SIGKILL');
       const result = await upgrading;
 
@@ -140,9 +127,7 @@ describe("orchestrator upgrade with scheduling 'os': the helper's shared sockets
     it(`os: killing the old primary at step "${step}": the new one carries on alone`, async () => {
       const { ports, up, dir, before } = await serving('mixed', { [ENV_UPGRADE_STOP_AT]: step });
 
-      const upgrading = orchestrator(['upgrade'], dir);
-      const pid = await newPrimaryPid(up);
-      await stoppedAtCheckpoint(pid);
+      const { upgrading, pid } = await upgradeStopped(up, dir);
       up.child.kill('SIGKILL');
       process.kill(pid, 'SIGCONT');
       expect((await upgrading).code).to.equal(1);
@@ -164,17 +149,23 @@ describe("orchestrator upgrade with scheduling 'os': the helper's shared sockets
     });
   }
 
-  it('os: killing the new helper before its workers are ready: the new primary restarts it, the upgrade completes', async () => {
-    const { ports, up, dir, before } = await serving('os', { [ENV_UPGRADE_STOP_AT]: 'workers-forked' });
-
-    const upgrading = orchestrator(['upgrade'], dir);
-    const pid = await newPrimaryPid(up);
-    await stoppedAtCheckpoint(pid);
+  /**
+   * Runs `upgrade` with the new primary stopped at `step`, SIGKILLs its `os` helper there, lets it go on, and
+   * returns the upgrade's outcome and the new primary's pid.
+   */
+  async function killNewHelperAt(up: UpProcess, dir: string) {
+    const { upgrading, pid } = await upgradeStopped(up, dir);
     const helpers = helpersOf(pid);
     for (const helper of helpers) process.kill(helper, 'SIGKILL');
     process.kill(pid, 'SIGCONT');
     expect(helpers, 'the new primary has one helper').to.have.length(1);
-    const result = await upgrading;
+    return { result: await upgrading, pid };
+  }
+
+  it('os: killing the new helper before its workers are ready: the new primary restarts it, the upgrade completes', async () => {
+    const { ports, up, dir, before } = await serving('os', { [ENV_UPGRADE_STOP_AT]: 'workers-forked' });
+
+    const { result, pid } = await killNewHelperAt(up, dir);
 
     // The restarted helper got the inherited socket again: its workers share it instead of binding the port.
     expect(result.code, result.stderr).to.equal(0);
@@ -190,32 +181,12 @@ describe("orchestrator upgrade with scheduling 'os': the helper's shared sockets
   it('os: killing the new helper once ready: the new primary refuses the take-over, the old one keeps serving', async () => {
     const { ports, up, dir, before } = await serving('os', { [ENV_UPGRADE_STOP_AT]: 'ready' });
 
-    const stop = new AbortController();
-    const running = runLoad({
-      url: `http://127.0.0.1:${ports[0]}/`,
-      connections: 4,
-      durationMs: 60_000,
-      maxRequests: 100_000,
-      fresh: true,
-      signal: stop.signal,
-    });
-    const upgrading = orchestrator(['upgrade'], dir);
-    const pid = await newPrimaryPid(up);
-    await stoppedAtCheckpoint(pid);
-    const helpers = helpersOf(pid);
-    for (const helper of helpers) process.kill(helper, 'SIGKILL');
-    process.kill(pid, 'SIGCONT');
-    expect(helpers, 'the new primary has one helper').to.have.length(1);
-    const result = await upgrading;
-    stop.abort();
-    const load = await running;
+    const { result } = await killNewHelperAt(up, dir);
 
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(
       /upgrade failed: the new primary is not ready any more \(a helper process for os scheduling died\)/,
     );
-    // Whatever the new helper's workers had accepted died with them; the old workers kept serving.
-    expect(load.ok).to.be.greaterThan(0);
     await eventually(() => oldStillServes(up, ports, before), 20_000);
     await stopCluster(up, dir);
   });
@@ -228,22 +199,12 @@ describe("orchestrator upgrade with scheduling 'os': the helper's shared sockets
     (swapped.groups.web as { scheduling: string }).scheduling = 'os';
     cluster.dir.writeConfig(swapped);
 
-    const stop = new AbortController();
-    const running = [api, web].map((port) =>
-      runLoad({
-        url: `http://127.0.0.1:${port}/`,
-        connections: 4,
-        durationMs: 60_000,
-        maxRequests: 100_000,
-        fresh: true,
-        signal: stop.signal,
-      }),
-    );
-    const result = await orchestrator(['upgrade'], dir);
-    expect(result.code, result.stderr).to.equal(0);
-    await up.waitForMessage('old primary stopped', 60_000);
-    stop.abort();
-    for (const load of await Promise.all(running)) {
+    const loads = await loadDuring([api, web], { fresh: true, connections: 4 }, async () => {
+      const result = await orchestrator(['upgrade'], dir);
+      expect(result.code, result.stderr).to.equal(0);
+      await up.waitForMessage('old primary stopped', 60_000);
+    });
+    for (const load of loads) {
       expect(load.failed, JSON.stringify(load.reasons)).to.equal(0);
       expect(load.ok).to.be.greaterThan(20);
     }

@@ -10,13 +10,7 @@ import { eventually, getJson, getText, runLoad } from '../../helpers/load.ts';
 import { NotifySocket } from '../../helpers/notify-socket.ts';
 import { processesTagged, waitUntilGone } from '../../helpers/tagged-processes.ts';
 import type { UpProcess } from '../../helpers/up-process.ts';
-import {
-  newPrimaryPid,
-  status,
-  stopCluster,
-  stoppedAtCheckpoint,
-  workerPids,
-} from '../../helpers/upgrade.ts';
+import { status, stopCluster, upgradeStopped, workerPids } from '../../helpers/upgrade.ts';
 
 const STEPS: readonly UpgradeStep[] = ['spawned', 'sockets-received', 'workers-forked', 'ready'];
 
@@ -218,9 +212,7 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
     await up.waitForMessage('cluster ready');
     const dir = cluster.dir.path;
 
-    const upgrading = orchestrator(['upgrade'], dir);
-    const pid = await newPrimaryPid(up);
-    await stoppedAtCheckpoint(pid);
+    const { upgrading, pid } = await upgradeStopped(up, dir);
     up.signal('SIGTERM');
     process.kill(pid, 'SIGCONT');
 
@@ -233,9 +225,7 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
     it(`killing the new primary at step "${step}": upgrade exits 1, the old one keeps serving, nothing is left`, async () => {
       const { port, up, dir, before } = await serving({ [ENV_UPGRADE_STOP_AT]: step });
 
-      const upgrading = orchestrator(['upgrade'], dir);
-      const pid = await newPrimaryPid(up);
-      await stoppedAtCheckpoint(pid);
+      const { upgrading, pid } = await upgradeStopped(up, dir);
       process.kill(pid, 'SIGKILL');
       const result = await upgrading;
 
@@ -249,9 +239,7 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
     it(`killing the old primary at step "${step}": the new one carries on alone`, async () => {
       const { port, up, dir, before } = await serving({ [ENV_UPGRADE_STOP_AT]: step });
 
-      const upgrading = orchestrator(['upgrade'], dir);
-      const pid = await newPrimaryPid(up);
-      await stoppedAtCheckpoint(pid);
+      const { upgrading, pid } = await upgradeStopped(up, dir);
       up.child.kill('SIGKILL');
       process.kill(pid, 'SIGCONT');
       expect((await upgrading).code).to.equal(1);
