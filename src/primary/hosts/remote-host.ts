@@ -43,7 +43,7 @@ export const HELPER_RESTART: HelperRestartPolicy = {
 const PING_EVERY_MS = 1_000;
 
 /** The bound on a helper's answer to a numbered request (it answers at once unless hung). */
-const LIST_SOCKETS_LIMIT_MS = 5_000;
+const ANSWER_LIMIT_MS = 5_000;
 
 /**
  * A cluster host in a helper process (see host-process.ts). Costs one extra Node process (see
@@ -82,11 +82,11 @@ export function createRemoteHost(
    */
   let unanswered = 0;
   /** Numbered requests (`list-sockets`, a `ping` round trip) waiting for the helper's answer. */
-  const listings = new Map<
+  const pending = new Map<
     number,
     { sockets: HandedSocket[]; done: (answer: HandedSocket[] | null) => void }
   >();
-  let nextListing = 1;
+  let nextRequest = 1;
 
   const start = (): void => {
     const helper = fork(siblingModule(import.meta.url, 'host-process'), [scheduling, preload], {
@@ -107,7 +107,7 @@ export function createRemoteHost(
       unanswered = 0;
       if (report.type === 'socket') {
         if (typeof handle === 'object' && handle !== null)
-          listings.get(report.request)?.sockets.push({ key: report.key, handle });
+          pending.get(report.request)?.sockets.push({ key: report.key, handle });
       } else onReport(report);
     });
     // Ahead of any fork on the same channel: messages (and their handles) arrive in order.
@@ -158,11 +158,11 @@ export function createRemoteHost(
         finish(report.worker, report.code, report.signal);
         return;
       case 'pong':
-        if (report.request !== undefined) listings.get(report.request)?.done([]);
+        if (report.request !== undefined) pending.get(report.request)?.done([]);
         return;
       case 'sockets-listed': {
-        const listing = listings.get(report.request);
-        listing?.done(listing.sockets);
+        const request = pending.get(report.request);
+        request?.done(request.sockets);
         return;
       }
       case 'socket':
@@ -179,7 +179,7 @@ export function createRemoteHost(
     if (helper !== child) return;
     child = null;
     // Its sockets died with it (its workers' copies too, once they are killed below): nothing to hand over.
-    for (const listing of listings.values()) listing.done(null);
+    for (const request of pending.values()) request.done(null);
     if (!closing) planRestart(helper.pid, code, signal);
     const lost = [...workers.entries()];
     for (const [, worker] of lost) {
@@ -268,15 +268,15 @@ export function createRemoteHost(
   const ask = (message: (request: number) => HostCommand): Promise<HandedSocket[] | null> => {
     const helper = child;
     if (helper === null || !helper.connected) return Promise.resolve(null);
-    const request = nextListing++;
+    const request = nextRequest++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done(null), LIST_SOCKETS_LIMIT_MS);
+      const timer = setTimeout(() => done(null), ANSWER_LIMIT_MS);
       const done = (sockets: HandedSocket[] | null): void => {
         clearTimeout(timer);
-        listings.delete(request);
+        pending.delete(request);
         resolve(sockets);
       };
-      listings.set(request, { sockets: [], done });
+      pending.set(request, { sockets: [], done });
       command(message(request));
     });
   };
