@@ -2,7 +2,8 @@
  * `orchestrator upgrade` under load: failed requests per upgrade (target 0), how long the hand-over takes
  * (until the new primary serves alone, and until the old one has drained and exited), and the p99 latency
  * during the hand-over vs steady state just before it. Under keep-alive load and with a new connection per
- * request (every request through the primaries' accept). No other contender can do this (PM2 #5700), so the
+ * request (every request through the primaries' accept), for a round-robin group (the primary's socket) and
+ * an `os` group (the helper primary's shared socket). No other contender can do this (PM2 #5700), so the
  * orchestrator is measured alone.
  *
  *   npx node bench/upgrade.ts [--rounds 3] [--rate 2000] [--connections 32] [--workers 2]
@@ -44,13 +45,17 @@ export async function run(): Promise<string> {
   const workers = numberFlag('workers', 2);
   const samples = new Map<string, Sample[]>();
   const log: string[] = [];
-  const kinds = [
-    ['keep-alive', false],
-    ['connection per request', true],
-  ] as const;
+  const kinds = (['round-robin', 'os'] as const).flatMap((scheduling) =>
+    (
+      [
+        ['keep-alive', false],
+        ['connection per request', true],
+      ] as const
+    ).map(([load, fresh]) => [`${scheduling}, ${load}`, scheduling, fresh] as const),
+  );
   for (let round = 0; round < rounds; round++) {
-    for (const [kind, fresh] of kinds) {
-      const cluster = await startOrchestrator({ workers, port: await freePort() });
+    for (const [kind, scheduling, fresh] of kinds) {
+      const cluster = await startOrchestrator({ workers, port: await freePort(), group: { scheduling } });
       const cwd = process.cwd();
       try {
         const load = startRequestLoad({
@@ -127,7 +132,7 @@ export async function run(): Promise<string> {
     '',
     table(
       [
-        'load',
+        'scheduling, load',
         'failed requests per upgrade',
         'until the new primary serves alone (ms)',
         'until the old one exited (ms)',

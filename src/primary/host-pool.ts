@@ -1,13 +1,20 @@
 import type { Logger } from 'pino';
 import { assertNever } from '../assert-never.ts';
 import { createLocalHost } from './hosts/local-host.ts';
-import { createRemoteHost } from './hosts/remote-host.ts';
+import { createRemoteHost, HELPER_RESTART } from './hosts/remote-host.ts';
 import type { ClusterHost, HostListener, Scheduling } from './hosts/types.ts';
+import type { HandedSocket } from './upgrade/shared-handle-tap.ts';
 
 export interface HostPool {
   /** The host for a scheduling policy, started on first use. */
   for(scheduling: Scheduling): ClusterHost;
   close(): Promise<void>;
+  /** The listening sockets the helper hosts hold for their workers, for an upgrade (see ClusterHost). */
+  listeningSockets(): Promise<HandedSocket[]>;
+  /** See ClusterHost.sync: whether every helper host answered. */
+  sync(): Promise<boolean>;
+  /** The new primary is ready: every host closes the inherited sockets its workers did not use. */
+  releaseInherited(): void;
 }
 
 /**
@@ -16,13 +23,19 @@ export interface HostPool {
  * `os` group starts a helper primary process for that policy.
  * `reusePort` groups run in this process too.
  */
-export function createHostPool(preload: string, listener: HostListener, log: Logger): HostPool {
+export function createHostPool(
+  preload: string,
+  listener: HostListener,
+  log: Logger,
+  /** Sockets inherited from a predecessor primary and not used yet (see createRemoteHost). */
+  inherited: () => readonly HandedSocket[] = () => [],
+): HostPool {
   const hosts = new Map<Scheduling, ClusterHost>();
   return {
     for(scheduling) {
       let host = hosts.get(scheduling);
       if (!host) {
-        host = createHost(scheduling, preload, listener, log);
+        host = createHost(scheduling, preload, listener, log, inherited);
         hosts.set(scheduling, host);
       }
       return host;
@@ -30,6 +43,17 @@ export function createHostPool(preload: string, listener: HostListener, log: Log
     async close() {
       await Promise.all([...hosts.values()].map((host) => host.close()));
       hosts.clear();
+    },
+    async listeningSockets() {
+      const lists = await Promise.all([...hosts.values()].map((host) => host.listeningSockets?.() ?? []));
+      return lists.flat();
+    },
+    async sync() {
+      const answers = await Promise.all([...hosts.values()].map((host) => host.sync?.() ?? true));
+      return answers.every(Boolean);
+    },
+    releaseInherited() {
+      for (const host of hosts.values()) host.releaseInherited?.();
     },
   };
 }
@@ -39,6 +63,7 @@ function createHost(
   preload: string,
   listener: HostListener,
   log: Logger,
+  inherited: () => readonly HandedSocket[],
 ): ClusterHost {
   switch (scheduling) {
     case 'round-robin':
@@ -47,7 +72,7 @@ function createHost(
     case 'reusePort':
       return createLocalHost(scheduling, preload, listener);
     case 'os':
-      return createRemoteHost(scheduling, preload, listener, log);
+      return createRemoteHost(scheduling, preload, listener, log, HELPER_RESTART, inherited);
     default:
       return assertNever(scheduling, 'scheduling policy');
   }

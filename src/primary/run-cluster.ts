@@ -20,14 +20,14 @@ import { LiveConfig } from './live-config.ts';
 import { LogRing } from './logging/log-ring.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { HeartbeatStats } from './metrics/heartbeat-stats.ts';
-import { migratesRequests, reusePortWarning } from './migrate-req.ts';
+import { migratesRequests, reusePortWarning, upgradeCaveat } from './migrate-req.ts';
 import { type Operations, startOperations } from './operations.ts';
 import { processCpuSeconds } from './proc-cpu.ts';
 import { ReloadHistory } from './reload-history.ts';
 import { followRollout } from './rollout-follower.ts';
 import { buildStatus } from './status.ts';
 import { createSupervisor, type Supervisor } from './supervisor.ts';
-import { firstReady } from './upgrade/first-ready.ts';
+import { firstReady, notReadyAnyMore } from './upgrade/first-ready.ts';
 import { installListenTap } from './upgrade/listen-tap.ts';
 import type { Successor } from './upgrade/successor.ts';
 import { runAsSuccessor } from './upgrade/take-over.ts';
@@ -68,6 +68,8 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   const supervisor = createSupervisor({
     logger: options.logger,
     preload: workerPreload(import.meta.url),
+    // A new primary's `os` helpers share the sockets it inherited (docs/upgrade.md).
+    inherited: () => tap.inherited(),
   });
   const live = new LiveConfig(options.config);
   let exitCode = EXIT_CLEAN;
@@ -186,15 +188,11 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     file,
     socketPath: controlPath,
     tap,
+    sharedSockets: () => supervisor.listeningSockets(),
+    caveat: () => upgradeCaveat(live.config, migratesRequests),
     log,
     refusal: () => {
       if (shuttingDown) return 'the cluster is shutting down';
-      const other = Object.entries(live.config.groups).find(
-        ([, group]) => group.scheduling !== 'round-robin',
-      );
-      if (other !== undefined) {
-        return `group ${other[0]} uses scheduling '${other[1].scheduling}', whose sockets the workers hold; only round-robin groups can be handed over so far (docs/upgrade.md)`;
-      }
       if (!control.owns())
         return 'this primary does not own the control socket yet (it is being started by an upgrade)';
       return null;
@@ -342,6 +340,12 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   process.on('SIGHUP', onHangup);
   process.on('SIGUSR2', onUpgradeSignal);
   let successor: Awaited<ReturnType<typeof runAsSuccessor>> | null = null;
+  // Once every worker listens and the old primary is out of the way, an inherited socket nobody took would sit
+  // in LISTEN, never accepted. Not before: a helper restarted during the hand-over needs them again.
+  const inheritance = releaseWhenBoth(() => {
+    tap.releaseInherited();
+    supervisor.releaseInherited();
+  });
   try {
     log.info(
       { pid: process.pid, config: file, groups: Object.keys(live.config.groups), control: control.path },
@@ -354,8 +358,18 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
         control,
         socketPath: controlPath,
         log,
+        notReady: async () => {
+          if (!(await supervisor.syncHosts())) return 'a helper process for os scheduling died';
+          return notReadyAnyMore(supervisor.groups());
+        },
+        refused: () => {
+          exitCode = 1;
+          stop('upgrade-failed');
+        },
+        tookOver: () => inheritance.tookOver(),
       });
       void firstReady(supervisor, Object.keys(live.config.groups)).then((ready) => {
+        if (ready.ok) inheritance.ready();
         successor?.report(ready);
         if (ready.ok || shuttingDown) return;
         log.error({ reason: ready.reason }, 'upgrade: the new primary cannot start; stopping it');
@@ -410,4 +424,23 @@ function announceReadiness(supervisor: Supervisor, log: Logger, groups: () => st
     }
     log.info('cluster ready');
   });
+}
+
+/** Runs `release` once both `ready()` and `tookOver()` were called, in either order. */
+function releaseWhenBoth(release: () => void): { ready(): void; tookOver(): void } {
+  let ready = false;
+  let tookOver = false;
+  const check = (): void => {
+    if (ready && tookOver) release();
+  };
+  return {
+    ready() {
+      ready = true;
+      check();
+    },
+    tookOver() {
+      tookOver = true;
+      check();
+    },
+  };
 }

@@ -20,6 +20,7 @@ import { ListenFailures } from './listen-failures.ts';
 import type { PrimaryLogger } from './logging/logger.ts';
 import { pipeWorkerOutput } from './logging/worker-output.ts';
 import { createTimers, type Timers } from './timers.ts';
+import type { HandedSocket } from './upgrade/shared-handle-tap.ts';
 import { type WorkerEntry, WorkerRegistry } from './worker-registry.ts';
 
 export interface SupervisorOptions {
@@ -37,6 +38,8 @@ export interface SupervisorOptions {
   readonly createTimers?: (now: () => number, fired: (key: string) => void) => Timers;
   /** Where workers run; default: node:cluster in this process, and a helper primary for `scheduling: 'os'`. */
   readonly createHosts?: (listener: HostListener) => HostPool;
+  /** A new primary's sockets from its predecessor not used yet, for the helper hosts (see createRemoteHost). */
+  readonly inherited?: () => readonly HandedSocket[];
 }
 
 export interface Supervisor {
@@ -60,6 +63,12 @@ export interface Supervisor {
   rss(worker: WorkerId): number | null;
   /** How many long-lived connections a draining worker still holds; null when it has not said (yet). */
   longLived(worker: WorkerId): number | null;
+  /** The listening sockets the helper hosts hold for their workers, for an upgrade to hand over. */
+  listeningSockets(): Promise<HandedSocket[]>;
+  /** Whether every helper host process answers now (see ClusterHost.sync). */
+  syncHosts(): Promise<boolean>;
+  /** The new primary is ready: the helper hosts close the inherited sockets their workers did not use. */
+  releaseInherited(): void;
   /** Stops the helper hosts and timers, then waits (bounded) for the last output of exited workers; call after `shutdown-complete`. */
   close(): Promise<void>;
 }
@@ -105,7 +114,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
 
   const timers = (options.createTimers ?? createTimers)(now, (key) => dispatch({ type: 'timer-fired', key }));
   const listener: HostListener = (event) => onHostEvent(event);
-  const hosts = options.createHosts?.(listener) ?? createHostPool(preload, listener, log);
+  const hosts = options.createHosts?.(listener) ?? createHostPool(preload, listener, log, options.inherited);
 
   const execute = (action: EngineAction): void => {
     switch (action.type) {
@@ -333,6 +342,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       return entry && entry.rss > 0 ? entry.rss : null;
     },
     longLived: (worker) => registry.get(worker)?.longLived ?? null,
+    listeningSockets: () => hosts.listeningSockets(),
+    releaseInherited: () => hosts.releaseInherited(),
+    syncHosts: () => hosts.sync(),
     async close() {
       timers.cancelAll();
       await hosts.close();

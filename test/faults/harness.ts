@@ -132,7 +132,7 @@ export class Run {
       await sleep(20);
     }
     writeFileSync(join(this.faultDir, String(pid)), fault);
-    process.kill(pid, 'SIGUSR2');
+    process.kill(pid, 'SIGURG');
   }
 
   /** The next process of `role` to start throws at import time (once). */

@@ -1,7 +1,9 @@
 // Preloaded into every process of a fault-matrix run (NODE_OPTIONS=--import): the `up` primary, the helper
 // primary of an `os` group and every worker. The test picks the moment and the process; it writes the fault's
-// name to FAULT_DIR/<pid> and sends SIGUSR2, and this handler commits that fault in that process. SIGKILL and
-// SIGSTOP need no help: the test sends them itself.
+// name to FAULT_DIR/<pid> and sends SIGURG, and this handler commits that fault in that process. SIGKILL and
+// SIGSTOP need no help: the test sends them itself. Not SIGUSR2: that is the primary's upgrade signal, and with
+// every scheduling upgradable it would start a real upgrade. SIGURG is ignored by default and nothing here
+// raises it (no socket has an owner set with F_SETOWN).
 import { closeSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -58,7 +60,7 @@ if (dir !== undefined && isMainThread) {
       ? 'helper'
       : 'primary';
   throwIfAsked(role);
-  process.on('SIGUSR2', () => {
+  process.on('SIGURG', () => {
     let kind: string;
     try {
       kind = readFileSync(join(dir, String(process.pid)), 'utf8');
@@ -67,6 +69,6 @@ if (dir !== undefined && isMainThread) {
     }
     commit(kind);
   });
-  // Until this file exists SIGUSR2 would simply kill the process: the test waits for it.
+  // Until this file exists SIGURG would be ignored and the fault never committed: the test waits for it.
   writeFileSync(join(dir, `armed-${process.pid}`), '');
 }

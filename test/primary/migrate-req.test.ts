@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { validateConfig } from '../../src/config/validate.ts';
-import { MIGRATE_REQ_SYSCTL, migratesRequests, reusePortWarning } from '../../src/primary/migrate-req.ts';
+import {
+  MIGRATE_REQ_SYSCTL,
+  migratesRequests,
+  reusePortWarning,
+  upgradeCaveat,
+} from '../../src/primary/migrate-req.ts';
 
 describe('reusePort and net.ipv4.tcp_migrate_req', () => {
   const config = (scheduling: string) => {
@@ -36,5 +41,13 @@ describe('reusePort and net.ipv4.tcp_migrate_req', () => {
     expect(reusePortWarning(config('reusePort'), () => true)).to.equal(null);
     expect(reusePortWarning(config('reusePort'), () => null)).to.equal(null);
     expect(reusePortWarning(config('round-robin'), () => false)).to.equal(null);
+  });
+
+  it('warns before an upgrade of a reusePort group on such a kernel: each old worker closes its own socket', () => {
+    expect(upgradeCaveat(config('reusePort'), () => false)).to.match(
+      /^web: with scheduling 'reusePort', each old worker closes its own socket.*net\.ipv4\.tcp_migrate_req=1/,
+    );
+    expect(upgradeCaveat(config('reusePort'), () => true)).to.equal(null);
+    expect(upgradeCaveat(config('os'), () => false)).to.equal(null);
   });
 });

@@ -124,6 +124,9 @@ function setup(): {
       async close() {
         for (const host of hosts.values()) await host.close();
       },
+      listeningSockets: async () => [],
+      releaseInherited: () => {},
+      sync: async () => true,
     }),
   });
   const outcomes: Outcome[] = [];

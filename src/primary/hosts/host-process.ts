@@ -6,6 +6,7 @@
  * workers at once and exits, so nothing outlives the orchestrator.
  */
 import { isScheduling } from '../../config/scheduling.ts';
+import { installSharedHandleTap } from '../upgrade/shared-handle-tap.ts';
 import { createLocalHost } from './local-host.ts';
 import type { HostCommand, HostReport } from './remote-protocol.ts';
 import type { HostEvent } from './types.ts';
@@ -18,8 +19,10 @@ if (!isScheduling(scheduling)) {
 }
 const preload = process.argv[3] ?? '';
 
-const report = (message: HostReport): void => {
-  if (process.connected) process.send?.(message);
+const report = (message: HostReport, handle?: object): void => {
+  if (!process.connected) return;
+  if (handle === undefined) process.send?.(message);
+  else process.send?.(message, handle as never, undefined, (error: Error | null) => void error);
 };
 
 const relay = (event: HostEvent): void => {
@@ -32,9 +35,11 @@ const relay = (event: HostEvent): void => {
   stream.on('close', () => report({ type: 'end', worker, fd }));
 };
 
+// Before the first fork: sees (and in a new primary's helper, inherits) the sockets shared with the workers.
+const sockets = installSharedHandleTap();
 const host = createLocalHost(scheduling, preload, relay);
 
-process.on('message', (command: HostCommand) => {
+process.on('message', (command: HostCommand, handle: unknown) => {
   switch (command.type) {
     case 'fork':
       host.fork(command.request);
@@ -46,7 +51,20 @@ process.on('message', (command: HostCommand) => {
       host.kill(command.worker, command.signal);
       break;
     case 'ping':
-      report({ type: 'pong' });
+      report(command.request === undefined ? { type: 'pong' } : { type: 'pong', request: command.request });
+      break;
+    case 'list-sockets': {
+      const listeners = sockets.listeners();
+      for (const { key, handle } of listeners)
+        report({ type: 'socket', request: command.request, key }, handle);
+      report({ type: 'sockets-listed', request: command.request, count: listeners.length });
+      break;
+    }
+    case 'adopt-socket':
+      if (typeof handle === 'object' && handle !== null) sockets.adopt({ key: command.key, handle });
+      break;
+    case 'release-inherited':
+      sockets.releaseInherited();
       break;
   }
 });

@@ -5,6 +5,7 @@ import { backoffDelay } from '../../policies/backoff.ts';
 import type { BackoffSpec, Signal, WorkerId } from '../../policies/types.ts';
 import type { PrimaryMessage } from '../../worker/protocol.ts';
 import { siblingModule } from '../sibling-module.ts';
+import type { HandedSocket } from '../upgrade/shared-handle-tap.ts';
 import type { HostCommand, HostReport } from './remote-protocol.ts';
 import type { ClusterHost, ForkRequest, HostListener, Scheduling } from './types.ts';
 
@@ -41,6 +42,9 @@ export const HELPER_RESTART: HelperRestartPolicy = {
 /** How often a helper is pinged (a few pings fit in `unresponsiveMs`). */
 const PING_EVERY_MS = 1_000;
 
+/** The bound on a helper's answer to a numbered request (it answers at once unless hung). */
+const ANSWER_LIMIT_MS = 5_000;
+
 /**
  * A cluster host in a helper process (see host-process.ts). Costs one extra Node process (see
  * docs/development.md) and one IPC hop for lifecycle events and worker output, but none on the data
@@ -56,6 +60,11 @@ export function createRemoteHost(
   listener: HostListener,
   log: Logger,
   policy: HelperRestartPolicy = HELPER_RESTART,
+  /**
+   * Sockets a new primary inherited from its predecessor and has not used yet: each helper gets a copy before
+   * its first fork, so its workers' listens share them (docs/upgrade.md).
+   */
+  inherited: () => readonly HandedSocket[] = () => [],
 ): ClusterHost {
   const workers = new Map<WorkerId, RemoteWorker>();
   let child: ChildProcess | null = null;
@@ -72,6 +81,12 @@ export function createRemoteHost(
    * run before the answers waiting in the pipe are read), the clock alone would blame the helper.
    */
   let unanswered = 0;
+  /** Numbered requests (`list-sockets`, a `ping` round trip) waiting for the helper's answer. */
+  const pending = new Map<
+    number,
+    { sockets: HandedSocket[]; done: (answer: HandedSocket[] | null) => void }
+  >();
+  let nextRequest = 1;
 
   const start = (): void => {
     const helper = fork(siblingModule(import.meta.url, 'host-process'), [scheduling, preload], {
@@ -86,12 +101,20 @@ export function createRemoteHost(
     helper.on('exit', (code, signal) => helperGone(helper, code, signal));
     heardAt = Date.now();
     unanswered = 0;
-    helper.on('message', (report: HostReport) => {
+    helper.on('message', (report: HostReport, handle: unknown) => {
       if (helper !== child) return;
       heardAt = Date.now();
       unanswered = 0;
-      onReport(report);
+      if (report.type === 'socket') {
+        if (typeof handle === 'object' && handle !== null)
+          pending.get(report.request)?.sockets.push({ key: report.key, handle });
+      } else onReport(report);
     });
+    // Ahead of any fork on the same channel: messages (and their handles) arrive in order.
+    for (const { key, handle } of inherited()) {
+      const message: HostCommand = { type: 'adopt-socket', key };
+      helper.send(message, handle as never, (error: Error | null) => void error);
+    }
     const queued = waiting;
     waiting = [];
     for (const message of queued) command(message);
@@ -135,6 +158,15 @@ export function createRemoteHost(
         finish(report.worker, report.code, report.signal);
         return;
       case 'pong':
+        if (report.request !== undefined) pending.get(report.request)?.done([]);
+        return;
+      case 'sockets-listed': {
+        const request = pending.get(report.request);
+        request?.done(request.sockets);
+        return;
+      }
+      case 'socket':
+        // Carries a handle: taken in the message listener.
         return;
       default:
         listener(report);
@@ -146,6 +178,8 @@ export function createRemoteHost(
   const helperGone = (helper: ChildProcess, code: number | null, signal: string | null): void => {
     if (helper !== child) return;
     child = null;
+    // Its sockets died with it (its workers' copies too, once they are killed below): nothing to hand over.
+    for (const request of pending.values()) request.done(null);
     if (!closing) planRestart(helper.pid, code, signal);
     const lost = [...workers.entries()];
     for (const [, worker] of lost) {
@@ -230,9 +264,31 @@ export function createRemoteHost(
   }, PING_EVERY_MS);
   watchdog.unref();
 
+  /** Sends a numbered request; resolves with its answer, or null once the helper is gone or after the bound. */
+  const ask = (message: (request: number) => HostCommand): Promise<HandedSocket[] | null> => {
+    const helper = child;
+    if (helper === null || !helper.connected) return Promise.resolve(null);
+    const request = nextRequest++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(null), ANSWER_LIMIT_MS);
+      const done = (sockets: HandedSocket[] | null): void => {
+        clearTimeout(timer);
+        pending.delete(request);
+        resolve(sockets);
+      };
+      pending.set(request, { sockets: [], done });
+      command(message(request));
+    });
+  };
+  const listeningSockets = async (): Promise<HandedSocket[]> =>
+    (await ask((request) => ({ type: 'list-sockets', request }))) ?? [];
+
   return {
     scheduling,
     fork: fork_,
+    listeningSockets,
+    sync: async () => (await ask((request) => ({ type: 'ping', request }))) !== null,
+    releaseInherited: () => command({ type: 'release-inherited' }),
     send: (worker: WorkerId, message: PrimaryMessage) => command({ type: 'send', worker, message }),
     kill: (worker: WorkerId, signal: Signal) => command({ type: 'kill', worker, signal }),
     close: async () => {

@@ -7,8 +7,18 @@ export type HostCommand =
   | { readonly type: 'fork'; readonly request: ForkRequest }
   | { readonly type: 'send'; readonly worker: WorkerId; readonly message: PrimaryMessage }
   | { readonly type: 'kill'; readonly worker: WorkerId; readonly signal: Signal }
-  /** Are you there? Answered with `pong`: a helper that stops answering is hung (stopped, event loop blocked). */
-  | { readonly type: 'ping' };
+  /**
+   * Are you there? Answered with `pong` (echoing `request`): a helper that stops answering is hung (stopped,
+   * event loop blocked). With `request`, a round trip that ends only once everything the helper sent before
+   * (or its exit) has been seen.
+   */
+  | { readonly type: 'ping'; readonly request?: number }
+  /** An upgrade: send back every listening socket held for the workers (`socket` reports, then `sockets-listed`). */
+  | { readonly type: 'list-sockets'; readonly request: number }
+  /** A new primary's helper: the predecessor's socket for `key` (the message carries the handle). */
+  | { readonly type: 'adopt-socket'; readonly key: string }
+  /** The new primary is ready: close the inherited sockets no worker listened on. */
+  | { readonly type: 'release-inherited' };
 
 /**
  * Helper host process -> main process. Output travels as raw chunks (advanced serialization keeps them as
@@ -24,4 +34,7 @@ export type HostReport =
       readonly data: Uint8Array;
     }
   | { readonly type: 'end'; readonly worker: WorkerId; readonly fd: 'stdout' | 'stderr' }
-  | { readonly type: 'pong' };
+  | { readonly type: 'pong'; readonly request?: number }
+  /** One listening socket (the message carries the handle), answering `list-sockets`. */
+  | { readonly type: 'socket'; readonly request: number; readonly key: string }
+  | { readonly type: 'sockets-listed'; readonly request: number; readonly count: number };

@@ -5,6 +5,7 @@ import type { PrimaryMessage, WorkerMessage } from '../../worker/protocol.ts';
 export type { Scheduling } from '../../config/scheduling.ts';
 
 import type { Scheduling } from '../../config/scheduling.ts';
+import type { HandedSocket } from '../upgrade/shared-handle-tap.ts';
 
 /** Everything needed to start one worker process. */
 export interface ForkRequest {
@@ -57,4 +58,17 @@ export interface ClusterHost {
   kill(worker: WorkerId, signal: Signal): void;
   /** Stops the host once its workers are gone; kills any that are left. */
   close(): Promise<void>;
+  /**
+   * The listening sockets this host's primary holds for its workers (an `os` helper's shared handles), for an
+   * upgrade to hand to the new primary. A host in this process has none: the primary's listen tap sees them.
+   */
+  listeningSockets?(): Promise<HandedSocket[]>;
+  /**
+   * A round trip to a helper process: true once it answered, false when it is gone (dead, or not answering in
+   * time). A new primary checks this before taking over: a helper that died took its workers along, which the
+   * engine may not have heard yet (their exits wait for their last output).
+   */
+  sync?(): Promise<boolean>;
+  /** The new primary is ready: the sockets it inherited and no worker of this host listened on are closed. */
+  releaseInherited?(): void;
 }

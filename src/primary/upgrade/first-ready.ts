@@ -1,4 +1,5 @@
 import type { Outcome } from '../../policies/types.ts';
+import type { GroupView } from '../../policies/view.ts';
 
 export interface OutcomeSource {
   onOutcome(listener: (outcome: Outcome) => void): () => void;
@@ -33,4 +34,17 @@ export function firstReady(source: OutcomeSource, groups: readonly string[]): Pr
       }
     });
   });
+}
+
+/**
+ * Why the new primary cannot take over now although it reported ready, or null: a group lost ready workers
+ * since (an `os` helper that died takes its workers along). Checked when the old primary says `take-over`,
+ * the last moment the old one can still keep serving as if nothing happened.
+ */
+export function notReadyAnyMore(groups: readonly GroupView[]): string | null {
+  for (const group of groups) {
+    const ready = group.workers.filter((worker) => worker.state === 'ready').length;
+    if (ready < group.desired) return `group ${group.name} has ${ready} of ${group.desired} workers ready`;
+  }
+  return null;
 }

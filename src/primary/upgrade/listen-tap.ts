@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { HandedSocket } from './shared-handle-tap.ts';
 
 /**
  * A listening socket of this primary, as it can be handed to a successor: `handle` is the libuv handle
@@ -17,6 +18,13 @@ export interface ListenTap {
   listeners(): TappedListener[];
   /** A socket received from the predecessor: the first listen on `key` in this process uses it instead of binding. */
   adopt(key: string, handle: object): void;
+  /** The adopted sockets not listened on yet (an `os` helper gets a copy of each: docs/upgrade.md). */
+  inherited(): HandedSocket[];
+  /**
+   * Closes the adopted sockets nothing listened on: the new primary is ready, and a socket it kept would stay
+   * in LISTEN with nobody accepting (its group was removed, or runs in a helper that has its own copy).
+   */
+  releaseInherited(): void;
   /**
    * Resolves once every connection this primary accepted has been handed to a worker (bounded by
    * `timeoutMs`). node:cluster queues accepted connections while every worker is busy, and closes that queue
@@ -86,6 +94,11 @@ export function installListenTap(): ListenTap {
   installed = {
     listeners: () => [...open.values()],
     adopt: (key, handle) => void inherited.set(key, handle),
+    inherited: () => [...inherited].map(([key, handle]) => ({ key, handle })),
+    releaseInherited() {
+      for (const handle of inherited.values()) (handle as { close(): void }).close();
+      inherited.clear();
+    },
     handedOut: (timeoutMs) => queue.empty(timeoutMs),
   };
   return installed;

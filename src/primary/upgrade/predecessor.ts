@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ListenTap } from './listen-tap.ts';
 import { ENV_UPGRADE_FROM, isToPredecessor, type ToSuccessor, type Versions } from './protocol.ts';
+import type { HandedSocket } from './shared-handle-tap.ts';
 
 /** The bound on waiting for accepted connections to reach a worker (normally well under a millisecond). */
 const HAND_OUT_LIMIT_MS = 5000;
@@ -11,6 +12,11 @@ export interface HandOverOptions {
   /** The control socket the new primary takes over once ready. */
   readonly socketPath: string;
   readonly tap: ListenTap;
+  /**
+   * The sockets `os` helper primaries hold for their workers, copied into this process for the hand-over (it
+   * closes its copies once the upgrade is decided; the helpers keep theirs until their workers leave).
+   */
+  readonly sharedSockets: () => Promise<HandedSocket[]>;
   /** The new primary's deadline to be ready; after it, it is stopped and the upgrade fails. */
   readonly timeoutMs: number;
   /** The Node binary to run (default: the one at this process's path, which may have been upgraded in place). */
@@ -69,10 +75,17 @@ export function handOver(options: HandOverOptions): HandOver {
     else child.send(message, callback);
   };
 
+  let copies: HandedSocket[] = [];
+  const closeCopies = (): void => {
+    for (const { handle } of copies) (handle as { close(): void }).close();
+    copies = [];
+  };
+
   const fail = (why: string): void => {
     if (settled) return;
     settled = true;
     clearTimeout(deadline);
+    closeCopies();
     void stopChild().then(() => settle({ ok: false, reason: why, tookControl: takeOverSent }));
   };
 
@@ -90,8 +103,14 @@ export function handOver(options: HandOverOptions): HandOver {
   );
 
   child.once('error', (error) => fail(`cannot start the new primary: ${error.message}`));
-  child.once('spawn', () => {
-    const listeners = options.tap.listeners();
+  const sendSockets = async (): Promise<void> => {
+    const shared = await options.sharedSockets();
+    if (settled) {
+      for (const { handle } of shared) (handle as { close(): void }).close();
+      return;
+    }
+    copies = shared;
+    const listeners = [...options.tap.listeners(), ...shared];
     for (const listener of listeners) send({ upgrade: 'socket', key: listener.key }, listener.handle);
     send({ upgrade: 'sockets-sent', count: listeners.length });
     options.progress(
@@ -99,7 +118,8 @@ export function handOver(options: HandOverOptions): HandOver {
         listeners.map((l) => l.key).join(', ') || 'none'
       }`,
     );
-  });
+  };
+  child.once('spawn', () => void sendSockets());
   child.on('message', (message: unknown) => {
     if (!isToPredecessor(message) || settled) return;
     switch (message.upgrade) {
@@ -119,6 +139,8 @@ export function handOver(options: HandOverOptions): HandOver {
         clearTimeout(deadline);
         // From here the new primary answers the control socket and accepts alone; this one only drains.
         for (const listener of options.tap.listeners()) listener.stopAccepting();
+        // The helpers never accept (their workers do, and drain): only this process's copies go.
+        closeCopies();
         child.disconnect();
         child.unref();
         // Connections accepted just before reach a worker before the workers drain (see handedOut).

@@ -11,6 +11,9 @@ import { VERSIONS } from './versions.ts';
 /** Why the new primary takes over: the predecessor asked (it is ready), or the predecessor died first. */
 export type TakeOverCause = 'asked' | 'predecessor-gone';
 
+/** What a take-over came to: done, or refused with a reason (told to the predecessor, which keeps serving). */
+export type TakeOverResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
 /**
  * The new primary's half of an upgrade (docs/upgrade.md), present when this `up` was spawned by a running
  * primary (ORCHESTRATOR_UPGRADE_FROM and an IPC channel). Listens from the start, so no message is lost.
@@ -25,9 +28,9 @@ export interface Successor {
   failed(reason: string): void;
   /**
    * `takeOver` runs once, when asked or when the predecessor dies first; after it resolves the predecessor
-   * is told (when still there) and the channel closed.
+   * is told (`took-over`, or `failed` with the reason of a refusal) and the channel closed.
    */
-  onTakeOver(takeOver: (cause: TakeOverCause) => Promise<void>): void;
+  onTakeOver(takeOver: (cause: TakeOverCause) => Promise<TakeOverResult>): void;
 }
 
 export function successorFromEnvironment(proc: NodeJS.Process = process): Successor | null {
@@ -41,7 +44,7 @@ export function successorFromEnvironment(proc: NodeJS.Process = process): Succes
   let socketsDone = false;
   let asked = false;
   let gone = false;
-  let takeOver: ((cause: TakeOverCause) => Promise<void>) | null = null;
+  let takeOver: ((cause: TakeOverCause) => Promise<TakeOverResult>) | null = null;
   let tookOver = false;
   let abandoned = false;
   let adopting: Promise<number> | null = null;
@@ -52,8 +55,12 @@ export function successorFromEnvironment(proc: NodeJS.Process = process): Succes
   const run = (cause: TakeOverCause): void => {
     if (tookOver || takeOver === null) return;
     tookOver = true;
-    void takeOver(cause).then(() => {
-      tell({ upgrade: 'took-over' });
+    void takeOver(cause).then((result) => {
+      if (result.ok) tell({ upgrade: 'took-over' });
+      else {
+        abandoned = true;
+        tell({ upgrade: 'failed', reason: result.reason });
+      }
       if (proc.connected) proc.disconnect();
     });
   };

@@ -12,6 +12,15 @@ export interface SuccessorRun {
   /** The real control socket path, renamed over at the take-over. */
   readonly socketPath: string;
   readonly log: Logger;
+  /**
+   * Why this primary cannot take over now although it reported ready (see notReadyAnyMore), or null; checked
+   * once every report of its helper processes so far was seen (a helper that died takes its workers along).
+   */
+  readonly notReady: () => Promise<string | null>;
+  /** The take-over was refused: this primary stops (exit 1), the old one keeps serving. */
+  readonly refused: (reason: string) => void;
+  /** This primary took over (asked, or its predecessor died first). */
+  readonly tookOver: () => void;
 }
 
 /**
@@ -24,6 +33,13 @@ export async function runAsSuccessor(
 ): Promise<{ forked(): void; report(ready: FirstReady): void }> {
   const { successor, control, log } = run;
   successor.onTakeOver(async (cause) => {
+    const problem = cause === 'asked' ? await run.notReady() : null;
+    if (problem !== null) {
+      const reason = `the new primary is not ready any more (${problem})`;
+      log.error({ predecessor: successor.predecessor }, `upgrade: ${reason}; not taking over`);
+      run.refused(reason);
+      return { ok: false, reason };
+    }
     control.moveTo(run.socketPath);
     // systemd would stop the unit when its main process (the predecessor) exits; NotifyAccess=all lets any
     // process of the unit name the new one.
@@ -35,6 +51,8 @@ export async function runAsSuccessor(
         'the old primary is gone before the hand-over; carrying on as the primary',
       );
     }
+    run.tookOver();
+    return { ok: true };
   });
   const adopted = await successor.sockets(run.tap);
   log.info(

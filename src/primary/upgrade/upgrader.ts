@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ControlLine, Refusal, UpgradeRequest } from '../control/server.ts';
 import type { ListenTap } from './listen-tap.ts';
 import { type HandOver, handOver } from './predecessor.ts';
+import type { HandedSocket } from './shared-handle-tap.ts';
 import { currentContext, handOverRefusal } from './survival.ts';
 
 /** The default deadline for the new primary to be ready (its workers included). */
@@ -12,6 +13,10 @@ export interface UpgraderOptions {
   /** The control socket's real path, which the new primary takes over. */
   readonly socketPath: string;
   readonly tap: ListenTap;
+  /** The sockets the `os` helper primaries hold for their workers (see HandOverOptions). */
+  readonly sharedSockets: () => Promise<HandedSocket[]>;
+  /** A warning to show with the upgrade (it works, with a caveat), or null. */
+  readonly caveat?: () => string | null;
   readonly log: Logger;
   /** Why this cluster cannot be handed over now (shutting down, a group it cannot hand over), or null. */
   readonly refusal: () => string | null;
@@ -42,11 +47,17 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
         options.log.info(message);
         progress({ event: 'progress', message });
       };
+      const caveat = options.caveat?.() ?? null;
+      if (caveat !== null) {
+        options.log.warn(caveat);
+        progress({ event: 'progress', message: `warning: ${caveat}` });
+      }
       say(`upgrade: starting a new primary from ${request.node ?? process.execPath}`);
       const running = handOver({
         file: options.file,
         socketPath: options.socketPath,
         tap: options.tap,
+        sharedSockets: options.sharedSockets,
         timeoutMs: request.timeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS,
         ...(request.node === undefined ? {} : { node: request.node }),
         progress: say,

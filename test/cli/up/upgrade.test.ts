@@ -10,6 +10,7 @@ import { eventually, getJson, getText, runLoad } from '../../helpers/load.ts';
 import { NotifySocket } from '../../helpers/notify-socket.ts';
 import { processesTagged, waitUntilGone } from '../../helpers/tagged-processes.ts';
 import type { UpProcess } from '../../helpers/up-process.ts';
+import { status, stopCluster, upgradeStopped, workerPids } from '../../helpers/upgrade.ts';
 
 const STEPS: readonly UpgradeStep[] = ['spawned', 'sockets-received', 'workers-forked', 'ready'];
 
@@ -19,40 +20,6 @@ function webConfig(port: number, group: Record<string, unknown> = {}): unknown {
     watch: false,
     groups: { web: { entry: app('http-info.ts'), count: 2, env: { PORT: String(port) }, ...group } },
   };
-}
-
-async function status(dir: string): Promise<StatusJson> {
-  const result = await orchestrator(['status', '--json'], dir);
-  if (result.code !== 0) throw new Error(`status exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as StatusJson;
-}
-
-function workerPids(value: StatusJson): number[] {
-  return value.groups.flatMap((group) => group.workers.flatMap((worker) => worker.pid ?? []));
-}
-
-/** The new primary's pid, from the old one's progress line. */
-async function newPrimaryPid(up: UpProcess): Promise<number> {
-  const record = await up.waitFor(
-    (r) => typeof r.msg === 'string' && r.msg.startsWith('new primary started'),
-    30_000,
-    'the new primary to start',
-  );
-  return Number(/pid (\d+)/.exec(String(record.msg))?.[1]);
-}
-
-/** Waits until `pid` has stopped itself (state T) at its checkpoint. */
-async function stoppedAtCheckpoint(pid: number): Promise<void> {
-  await eventually(async () => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    if (!stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) throw new Error(`pid ${pid} not stopped`);
-  }, 30_000);
-}
-
-/** Stops the cluster through its control socket (whichever primary runs it) and checks nothing is left. */
-async function stopCluster(up: UpProcess, dir: string): Promise<void> {
-  await orchestrator(['down'], dir);
-  expect(await waitUntilGone(up.tag, 15_000), 'processes left after down').to.deep.equal([]);
 }
 
 describe('orchestrator upgrade: a new primary takes over the listening sockets', function () {
@@ -245,9 +212,7 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
     await up.waitForMessage('cluster ready');
     const dir = cluster.dir.path;
 
-    const upgrading = orchestrator(['upgrade'], dir);
-    const pid = await newPrimaryPid(up);
-    await stoppedAtCheckpoint(pid);
+    const { upgrading, pid } = await upgradeStopped(up, dir);
     up.signal('SIGTERM');
     process.kill(pid, 'SIGCONT');
 
@@ -256,28 +221,11 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
     expect(await waitUntilGone(up.tag, 15_000)).to.deep.equal([]);
   });
 
-  it('refuses (exit 1, nothing changed) to hand over a group with os scheduling', async () => {
-    const port = await freePort();
-    const up = cluster.start(webConfig(port, { scheduling: 'os' }));
-    await up.waitForMessage('cluster ready');
-    const dir = cluster.dir.path;
-    const before = await status(dir);
-
-    const result = await orchestrator(['upgrade'], dir);
-
-    expect(result.code).to.equal(1);
-    expect(result.stderr).to.match(/upgrade refused: group web uses scheduling 'os'.*nothing was changed/);
-    expect(await status(dir)).to.deep.include({ pid: before.pid });
-    expect(up.count((r) => typeof r.msg === 'string' && r.msg.startsWith('new primary started'))).to.equal(0);
-  });
-
   for (const step of STEPS) {
     it(`killing the new primary at step "${step}": upgrade exits 1, the old one keeps serving, nothing is left`, async () => {
       const { port, up, dir, before } = await serving({ [ENV_UPGRADE_STOP_AT]: step });
 
-      const upgrading = orchestrator(['upgrade'], dir);
-      const pid = await newPrimaryPid(up);
-      await stoppedAtCheckpoint(pid);
+      const { upgrading, pid } = await upgradeStopped(up, dir);
       process.kill(pid, 'SIGKILL');
       const result = await upgrading;
 
@@ -291,9 +239,7 @@ describe('orchestrator upgrade: a new primary takes over the listening sockets',
     it(`killing the old primary at step "${step}": the new one carries on alone`, async () => {
       const { port, up, dir, before } = await serving({ [ENV_UPGRADE_STOP_AT]: step });
 
-      const upgrading = orchestrator(['upgrade'], dir);
-      const pid = await newPrimaryPid(up);
-      await stoppedAtCheckpoint(pid);
+      const { upgrading, pid } = await upgradeStopped(up, dir);
       up.child.kill('SIGKILL');
       process.kill(pid, 'SIGCONT');
       expect((await upgrading).code).to.equal(1);
