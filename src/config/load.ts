@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
-import { extname, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { notConfigLike } from './config-name.ts';
 import type { ConfigError } from './errors.ts';
@@ -57,11 +58,14 @@ function readInWorker(request: LoadRequest, timeoutMs: number): Promise<Validate
     file: request.file ?? null,
     errors: [{ file: where, path: '', message }],
   });
+  const cwd = loaderCwd(request);
+  if (cwd === null) return Promise.resolve(failed('file not found (its folder is gone)'));
   return new Promise((resolve) => {
     let loader: ReturnType<typeof fork>;
     try {
       // Structured clone, as between threads: a config value JSON cannot carry still arrives as it was.
       loader = fork(LOADER, [JSON.stringify(request)], {
+        cwd,
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
@@ -105,4 +109,24 @@ function readInWorker(request: LoadRequest, timeoutMs: number): Promise<Validate
       ),
     );
   });
+}
+
+/**
+ * Where the loader runs: `request.cwd` named explicitly, not inherited. A child started in a folder that was
+ * removed (the primary's working folder, often the config's own, deleted and created again) cannot even ask
+ * for its working folder, so no config could be read there again; by path it starts in the folder as it is
+ * now. When that folder is gone, the config file's folder; null when both are gone (so is the file).
+ */
+function loaderCwd(request: LoadRequest): string | null {
+  if (isFolder(request.cwd)) return request.cwd;
+  if (request.file !== undefined && isFolder(dirname(request.file))) return dirname(request.file);
+  return null;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -11,6 +11,8 @@ export interface ConfigWatchOptions {
   readonly debounceMs?: number;
   /** How often the file is checked even without an event (the backstop; see below). */
   readonly pollMs?: number;
+  /** Called once when the file goes away (deleted, or its folder removed or renamed); `changed` follows once it is back. */
+  readonly gone?: () => void;
 }
 
 export const DEBOUNCE_MS = 150;
@@ -49,7 +51,9 @@ export function watchConfigFile(
     arm();
     const now = fingerprint(file);
     if (now === null) {
+      const was = last;
       last = null;
+      if (was !== null) options.gone?.();
       return;
     }
     if (!forced && now === last) return;

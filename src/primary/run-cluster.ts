@@ -8,6 +8,7 @@ import type { Outcome } from '../policies/types.ts';
 import { watchConfigFile } from './config-watch.ts';
 import { claimSocketPath } from './control/claim.ts';
 import { diagnosticFile, findWorker } from './control/debug-endpoint.ts';
+import { keepControlSocket } from './control/keep-socket.ts';
 import {
   type ControlApi,
   type ControlLine,
@@ -127,9 +128,18 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     if (!next.ok) rejected(next.errors, 'config edit');
     else apply(next.config, null);
   });
+  // The file gone (its folder removed or renamed away) is not an edit: what runs stays as it is, `status`
+  // says the file is gone until it is back, and the watch applies it again then.
+  const configGone = (): void => {
+    const message =
+      'the config file is gone (deleted, or its folder removed or renamed); the cluster runs on as it is and applies the file when it is back';
+    log.warn({ file }, `${file}: ${message}`);
+    live.reject([{ file, path: '', message }]);
+  };
   let watcher: { close(): void } | null = null;
   const syncWatch = (): void => {
-    if (live.config.watch && !shuttingDown && watcher === null) watcher = watchConfigFile(file, hotApply);
+    if (live.config.watch && !shuttingDown && watcher === null)
+      watcher = watchConfigFile(file, hotApply, { gone: configGone });
     if ((!live.config.watch || shuttingDown) && watcher !== null) {
       watcher.close();
       watcher = null;
@@ -204,11 +214,22 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     },
     reclaimControl: async () => {
       if (control.owns()) return;
-      control.release();
       await claimSocketPath(controlPath);
-      control = await startControlServer(controlPath, api, onControlAcceptError);
+      await relisten();
     },
   });
+  // One re-listen at a time (a failed upgrade's reclaim and the socket keeper may both want one).
+  let relistening: Promise<void> = Promise.resolve();
+  const relisten = (): Promise<void> => {
+    const next = relistening.then(async () => {
+      if (control.owns()) return;
+      const fresh = await startControlServer(controlPath, api, onControlAcceptError);
+      control.release();
+      control = fresh;
+    });
+    relistening = next.catch(() => {});
+    return next;
+  };
 
   const api: ControlApi = {
     logs,
@@ -335,6 +356,14 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     );
   }
   let control: ControlServer = await startControlServer(options.socketPath, api, onControlAcceptError);
+  // A control socket file removed while the cluster runs is recreated (not during a hand-over, which moves it).
+  const socketKeeper = keepControlSocket({
+    path: controlPath,
+    current: () => control,
+    paused: () => shuttingDown || upgrader.underWay(),
+    relisten,
+    log,
+  });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onHangup);
@@ -390,6 +419,7 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
     process.off('SIGUSR2', onUpgradeSignal);
     shuttingDown = true;
     syncWatch();
+    socketKeeper.stop();
     await supervisor.close();
     // Followers of `orchestrator logs -f` hold their connection open: end them, or closing the socket waits.
     logs.endFollowers();

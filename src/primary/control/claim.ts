@@ -35,7 +35,8 @@ export async function claimSocketPath(socketPath: string): Promise<Claim> {
   return { ok: true };
 }
 
-function answers(socketPath: string): Promise<boolean> {
+/** Whether a process accepts connections on `socketPath` (within 1 s). */
+export function answers(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(socketPath);
     const done = (alive: boolean) => {

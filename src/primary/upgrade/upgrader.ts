@@ -30,6 +30,8 @@ export interface Upgrader {
   upgrade(request: UpgradeRequest, progress: (line: ControlLine) => void): Promise<Refusal | ControlLine>;
   /** This primary is stopping: an upgrade under way stops its new primary and fails. */
   abort(reason: string): void;
+  /** Whether a hand-over is under way (the control socket may be moving between primaries). */
+  underWay(): boolean;
 }
 
 /** `orchestrator upgrade` and SIGUSR2 in the running primary: one hand-over at a time (docs/upgrade.md). */
@@ -79,5 +81,6 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
     abort(reason) {
       current?.abort(reason);
     },
+    underWay: () => current !== null,
   };
 }
