@@ -70,7 +70,9 @@ function createHost(
     // reusePort workers bind their own sockets, so node:cluster's policy never applies to them: they share
     // this process's round-robin primary.
     case 'reusePort':
-      return createLocalHost(scheduling, preload, listener);
+      return createLocalHost(scheduling, preload, listener, {
+        warn: (details, message) => log.warn(details, message),
+      });
     case 'os':
       return createRemoteHost(scheduling, preload, listener, log, HELPER_RESTART, inherited);
     default:

@@ -11,7 +11,15 @@ import {
 } from '../../worker/protocol.ts';
 import { preloadExecArgv, spareBootExecArgv } from '../worker-preload.ts';
 import { bootPriorityOfThisProcess } from './boot-priority.ts';
+import { answerLostHandoffs } from './lost-handoff.ts';
 import type { ClusterHost, ForkRequest, HostListener, Scheduling } from './types.ts';
+
+export interface LocalHostOptions {
+  /** node:cluster's fork; replaceable so a test can stand in a worker that fails to spawn. */
+  readonly forkWorker?: (env: Readonly<Record<string, string>>) => Worker;
+  /** Told what went wrong that the engine need not know (the worker runs on). */
+  readonly warn?: (details: Record<string, unknown>, message: string) => void;
+}
 
 /**
  * The node:cluster primary of this process. There can be only one per process, and its scheduling policy
@@ -21,9 +29,10 @@ export function createLocalHost(
   scheduling: Scheduling,
   preload: string,
   listener: HostListener,
-  /** node:cluster's fork; replaceable so a test can stand in a worker that fails to spawn. */
-  forkWorker: (env: Readonly<Record<string, string>>) => Worker = (env) => cluster.fork(env),
+  options: LocalHostOptions = {},
 ): ClusterHost {
+  const forkWorker = options.forkWorker ?? ((env) => cluster.fork(env));
+  const warn = options.warn ?? (() => {});
   if (!cluster.isPrimary) throw new Error('a cluster host must run in a primary process');
   // Must be set before the first fork: node:cluster reads it once, in its first setupPrimary().
   cluster.schedulingPolicy = schedulingPolicy(scheduling);
@@ -51,6 +60,20 @@ export function createLocalHost(
       return;
     }
     workers.set(id, worker);
+    let said = false;
+    answerLostHandoffs(worker, () => {
+      if (said) return;
+      said = true;
+      warn(
+        {
+          group: request.env[ENV_GROUP],
+          index: Number(request.env[ENV_WORKER_INDEX]),
+          worker: id,
+          pid: worker.process.pid,
+        },
+        'a connection could not be handed to this worker (out of file descriptors?): closed it; the worker stays in rotation (said once per worker)',
+      );
+    });
     // Reported once, whichever comes first: the process's exit, or the failure to start it at all.
     let gone = false;
     const exit = (code: number | null, signal: string | null, error?: string): void => {

@@ -6,7 +6,7 @@ import { statusJson } from '../../chaos/status-cli.ts';
 import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
 import { freePort } from '../../helpers/free-port.ts';
-import { eventually } from '../../helpers/load.ts';
+import { eventually, getJson } from '../../helpers/load.ts';
 
 /** The soft limit on open files of a process, from /proc. */
 function openFilesLimit(pid: number): number {
@@ -75,6 +75,14 @@ describe('orchestrator up: out of file descriptors', function () {
     for (const pid of pids) {
       expect(up.count((r) => r.pid === pid && String(r.msg).includes('heartbeat'))).to.be.at.most(1);
     }
+
+    // And both serve again: a connection node:cluster could not hand over (the worker had no fd for it)
+    // must not take that worker out of the round-robin rotation for good.
+    const answeredBy = new Set<number>();
+    await eventually(async () => {
+      answeredBy.add(((await getJson(`http://127.0.0.1:${port}/`)) as { pid: number }).pid);
+      expect([...answeredBy].sort()).to.deep.equal([...pids].sort());
+    }, 15_000);
 
     up.signal('SIGTERM');
     const { code } = await up.exited;

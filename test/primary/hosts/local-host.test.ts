@@ -24,12 +24,9 @@ const request = { worker: 7, entry: '/app.js', args: [], execArgv: [], env: {} }
 
 function hostWith(fork: () => FakeWorker) {
   const events: HostEvent[] = [];
-  const host = createLocalHost(
-    'round-robin',
-    '/preload.js',
-    (event) => events.push(event),
-    () => fork() as unknown as Worker,
-  );
+  const host = createLocalHost('round-robin', '/preload.js', (event) => events.push(event), {
+    forkWorker: () => fork() as unknown as Worker,
+  });
   return { host, events };
 }
 
