@@ -50,6 +50,10 @@ export interface RunClusterOptions {
   readonly takeOver?: { readonly successor: Successor; readonly socketPath: string };
 }
 
+/** Logged (with the file) and shown as `config.error` in `status` while the config file is gone. */
+export const CONFIG_GONE =
+  'config file gone (deleted, or its folder removed or renamed): the cluster runs on as it is, and applies the file when it is back';
+
 /** Exit codes of `orchestrator up` after a shutdown (see the contract). */
 const EXIT_CLEAN = 0;
 const EXIT_INTERRUPTED = 130;
@@ -131,10 +135,8 @@ export async function runCluster(options: RunClusterOptions): Promise<number> {
   // The file gone (its folder removed or renamed away) is not an edit: what runs stays as it is, `status`
   // says the file is gone until it is back, and the watch applies it again then.
   const configGone = (): void => {
-    const message =
-      'the config file is gone (deleted, or its folder removed or renamed); the cluster runs on as it is and applies the file when it is back';
-    log.warn({ file }, `${file}: ${message}`);
-    live.reject([{ file, path: '', message }]);
+    log.warn({ file }, CONFIG_GONE);
+    live.reject([{ file, path: '', message: CONFIG_GONE }]);
   };
   let watcher: { close(): void } | null = null;
   const syncWatch = (): void => {

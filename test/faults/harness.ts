@@ -47,8 +47,14 @@ export class Run {
   readonly up: UpProcess;
   readonly socket: string;
 
-  /** `throwFirst`: the first process of that role throws at import time. */
-  constructor(config: unknown, options: { throwFirst?: 'primary' | 'helper' | 'worker' } = {}) {
+  /**
+   * `throwFirst`: the first process of that role throws at import time. `prefix`: a command that execs Node
+   * in place (e.g. `prlimit --nofile=64:64`), for the whole process tree.
+   */
+  constructor(
+    config: unknown,
+    options: { throwFirst?: 'primary' | 'helper' | 'worker'; prefix?: readonly string[] } = {},
+  ) {
     mkdirSync(this.faultDir);
     if (options.throwFirst) writeFileSync(join(this.faultDir, `throw-${options.throwFirst}`), '');
     this.dir.writeConfig(config);
@@ -60,6 +66,7 @@ export class Run {
           `${process.env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(INJECT.pathname).href}`.trim(),
         FAULT_DIR: this.faultDir,
       },
+      ...(options.prefix ? { prefix: options.prefix } : {}),
     });
   }
 
@@ -67,10 +74,14 @@ export class Run {
     return this.up.child.pid as number;
   }
 
-  /** GET /status on the control socket; null when it does not answer within `timeoutMs`. */
-  status(timeoutMs = 3000): Promise<StatusJson | null> {
+  /**
+   * GET /status on the control socket; null when it does not answer within `timeoutMs`. `fresh`: on a new
+   * connection, as a command makes (a kept-alive one still reaches a primary whose socket file is gone).
+   */
+  status(timeoutMs = 3000, fresh = false): Promise<StatusJson | null> {
     return new Promise((resolve) => {
-      const req = request({ socketPath: this.socket, path: '/status', method: 'GET' }, (response) => {
+      const options = { socketPath: this.socket, path: '/status', method: 'GET' };
+      const req = request(fresh ? { ...options, agent: false } : options, (response) => {
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk) => (text += chunk));

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { expect } from 'chai';
+import { AROUND, type AroundResult, runAround } from './around.ts';
 import { FAULTS, type FaultKind } from './harness.ts';
 import {
   type CellResult,
@@ -14,7 +15,8 @@ import {
  * The fault matrix (docs/reliability.md). `npm test` runs a sample of it (SAMPLE below: one cell of every
  * fault and every moment, over the three processes); `npm run test:faults` (FAULT_MATRIX=full) runs every
  * cell and, with FAULT_REPORT=FILE, writes the results there as JSON for the page. FAULT_ONLY=process/moment
- * narrows a run while working on it.
+ * (or `around`, `around/<fault>`) narrows a run while working on it. The cells around the primary (around.ts)
+ * run in both.
  */
 const FULL = process.env.FAULT_MATRIX === 'full';
 const ONLY = process.env.FAULT_ONLY?.split(',');
@@ -56,11 +58,25 @@ function scenarios(): Array<readonly [ProcessKind, Moment, readonly FaultKind[]]
 
 describe(`fault matrix (${FULL ? 'every cell' : 'sampled'})`, function () {
   this.timeout(600_000);
-  const results: CellResult[] = [];
+  const results: Array<CellResult | AroundResult> = [];
   after(() => {
     if (process.env.FAULT_REPORT)
       writeFileSync(process.env.FAULT_REPORT, `${JSON.stringify(results, null, 1)}\n`);
   });
+
+  // Around the primary: cheap (one run each, ~10-30 s), so every cell runs in `npm test` too.
+  for (const fault of AROUND.filter(
+    (f) => ONLY === undefined || ONLY.includes('around') || ONLY.includes(`around/${f}`),
+  )) {
+    it(`around the primary: ${fault}`, async () => {
+      const cell = await runAround(fault);
+      results.push(cell);
+      expect(
+        cell.problems,
+        `${fault}: ${cell.problems.join(' | ')} [${cell.events.join(', ')}]`,
+      ).to.deep.equal([]);
+    });
+  }
 
   for (const [process_, moment, faults] of scenarios()) {
     it(`${process_} / ${moment}: ${faults.join(', ')}`, async () => {

@@ -1,48 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { readdirSync } from 'node:fs';
 import { expect } from 'chai';
 import { statusJson } from '../../chaos/status-cli.ts';
 import { app } from '../../helpers/cluster-dir.ts';
 import { useCluster } from '../../helpers/cluster-fixture.ts';
+import { openFilesLimit, storm } from '../../helpers/fd-storm.ts';
 import { freePort } from '../../helpers/free-port.ts';
 import { eventually, getJson } from '../../helpers/load.ts';
-
-/** The soft limit on open files of a process, from /proc. */
-function openFilesLimit(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('Max open files'));
-  return Number(line?.split(/\s+/)[3]);
-}
-
-/**
- * `count` keep-alive connections, opened a few at a time (so the primary, which hands each one over, keeps
- * up), each sending one request and then held open until the end: the workers that own them run out of file
- * descriptors. Bounded: every socket is destroyed after `holdMs`.
- */
-async function storm(port: number, count: number, holdMs: number): Promise<{ answered: number }> {
-  const sockets: Socket[] = [];
-  let answered = 0;
-  const open = (): Promise<void> =>
-    new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      sockets.push(socket);
-      const done = setTimeout(resolve, 200);
-      socket.on('error', () => {});
-      socket.once('close', resolve);
-      socket.once('data', () => {
-        answered++;
-        clearTimeout(done);
-        resolve();
-      });
-      socket.write('GET / HTTP/1.1\r\nHost: storm\r\nConnection: keep-alive\r\n\r\n');
-    });
-  for (let i = 0; i < count; i += 5) await Promise.all(Array.from({ length: 5 }, open));
-  await new Promise((resolve) => setTimeout(resolve, holdMs));
-  for (const socket of sockets) socket.destroy();
-  return { answered };
-}
 
 describe('orchestrator up: out of file descriptors', function () {
   this.timeout(120_000);
