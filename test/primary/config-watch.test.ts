@@ -150,4 +150,30 @@ describe('watching the config file', () => {
       watched.watch.close();
     }
   });
+
+  it('says once that the file is gone when its folder is removed or renamed away, and sees it back', async () => {
+    const sub = join(dir, 'conf');
+    mkdirSync(sub);
+    const file = join(sub, 'cluster.config.json');
+    writeFileSync(file, '{}');
+    let gone = 0;
+    let calls = 0;
+    const watch = watchConfigFile(file, () => calls++, { debounceMs: 50, pollMs: 100, gone: () => gone++ });
+    try {
+      renameSync(sub, join(dir, 'moved'));
+      await eventually(async () => expect(gone).to.equal(1), 5000, 20);
+      // An edit in the folder renamed away is not an edit of the config; polls say nothing more.
+      writeFileSync(join(dir, 'moved', 'cluster.config.json'), '{"moved":true}');
+      await tick(500);
+      expect({ gone, calls }).to.deep.equal({ gone: 1, calls: 0 });
+      renameSync(join(dir, 'moved'), sub);
+      await eventually(async () => expect(calls).to.equal(1), 5000, 20);
+      rmSync(sub, { recursive: true });
+      await eventually(async () => expect(gone).to.equal(2), 5000, 20);
+      await tick(300);
+      expect({ gone, calls }).to.deep.equal({ gone: 2, calls: 1 });
+    } finally {
+      watch.close();
+    }
+  });
 });
