@@ -30,7 +30,10 @@ export interface AroundResult {
   readonly expected: string;
   /** What the primary logged that the cell is about (distinct messages). */
   readonly events: readonly string[];
-  /** From the fault to the cluster working as before (see each cell for what "working" is). */
+  /**
+   * From the fault to the cluster working as before: the socket answering a new connection again; the saved
+   * edit applied (from the save, once the file is back); both workers serving again (from the storm's end).
+   */
   readonly convergeMs: number | null;
   /** Failed requests of the keep-alive load (4 connections, 100 requests/s) while the cell ran. */
   readonly lost: number;
@@ -342,7 +345,6 @@ async function fewFds(run: Run, port: number, start: StatusJson): Promise<Outcom
   await sleep(300);
 
   const held = await openStorm(port, 120);
-  const stormAt = Date.now();
   // While the workers are out of descriptors: status answers, or fails at once (never hangs).
   const askedAt = Date.now();
   const during = await run.status(5000);
@@ -351,6 +353,7 @@ async function fewFds(run: Run, port: number, start: StatusJson): Promise<Outcom
   // Held over two heartbeats (1 s apart): each samples the memory use while the fds are gone.
   await sleep(2500);
   held.release();
+  const releasedAt = Date.now();
 
   // Afterwards: status answers and both workers serve again (none was taken out of rotation).
   const answeredBy = new Set<number>();
@@ -363,7 +366,7 @@ async function fewFds(run: Run, port: number, start: StatusJson): Promise<Outcom
     }
     return pids.every((pid) => answeredBy.has(pid)) ? true : null;
   }, 20_000);
-  const convergeMs = recovered === null ? null : Date.now() - stormAt;
+  const convergeMs = recovered === null ? null : Date.now() - releasedAt;
   if (recovered === null)
     problems.push(`not serving from both workers after the storm (answered by ${[...answeredBy]})`);
   if (run.up.count((r) => r.msg === 'worker exited') > 0) problems.push('a worker exited');

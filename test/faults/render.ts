@@ -3,10 +3,13 @@
  *   node test/faults/render.ts results.json > tables.md
  */
 import { readFileSync } from 'node:fs';
+import { AROUND, type AroundResult } from './around.ts';
 import { FAULTS } from './harness.ts';
 import { type CellResult, MOMENTS, notApplicable, type ProcessKind } from './matrix.ts';
 
-const results = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as CellResult[];
+const all = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as Array<CellResult | AroundResult>;
+const results = all.filter((r): r is CellResult => !('around' in r));
+const around = all.filter((r): r is AroundResult => 'around' in r);
 const PROCESSES: readonly ProcessKind[] = ['worker', 'helper', 'primary'];
 const TITLES: Record<ProcessKind, string> = {
   worker: 'A worker (round-robin group `web`; bystander group `side`)',
@@ -43,6 +46,22 @@ for (const p of PROCESSES) {
   }
   out.push('');
 }
+
+out.push('### Around the primary', '');
+out.push('| fault | must happen | converged | lost (bound) | measured | logged | result |');
+out.push('| --- | --- | --- | --- | --- | --- | --- |');
+for (const fault of AROUND) {
+  const r = around.find((a) => a.around === fault);
+  if (r === undefined) {
+    out.push(`| ${fault} | | not run | | | | |`);
+    continue;
+  }
+  const result = r.problems.length === 0 ? 'green' : `red: ${r.problems.join('; ').replace(/\|/g, '/')}`;
+  out.push(
+    `| ${fault} | ${r.expected} | ${seconds(r.convergeMs)} | ${r.lost} (${r.lostBound}) | ${r.measured} | ${r.events.join(', ')} | ${result} |`,
+  );
+}
+out.push('');
 
 out.push('### Every cell: what must happen, and what the primary logged', '');
 out.push(
