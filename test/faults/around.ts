@@ -13,8 +13,8 @@ import { orchestrator } from '../helpers/cli.ts';
 import { app } from '../helpers/cluster-dir.ts';
 import { openFilesLimit, openStorm } from '../helpers/fd-storm.ts';
 import { freePort } from '../helpers/free-port.ts';
-import { getJson } from '../helpers/load.ts';
-import { Run, sampleTruth, startLoad } from './harness.ts';
+import { getJson, type LoadResult } from '../helpers/load.ts';
+import { Run, sampleTruth, sleep, startLoad, waitFor } from './harness.ts';
 
 export type AroundFault = 'socket-removed' | 'config-folder-removed' | 'config-folder-renamed' | 'few-fds';
 export const AROUND: readonly AroundFault[] = [
@@ -55,17 +55,6 @@ export const AROUND_EXPECTED: Record<AroundFault, string> = {
 
 const SETTLE_MS = 30_000;
 const CONNECTIONS = 4;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(probe: () => Promise<T | null> | T | null, timeoutMs: number): Promise<T | null> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== null && value !== undefined) return value;
-    await sleep(50);
-  }
-  return null;
-}
 
 function webConfig(port: number, count = 2): unknown {
   return {
@@ -169,6 +158,11 @@ function eventsOf(run: Run, from: number): string[] {
   return [...seen];
 }
 
+const untruths = (lies: readonly string[]) =>
+  lies.length > 0 ? [`status was wrong: ${lies.slice(0, 3).join('; ')}`] : [];
+const failures = (load: LoadResult) =>
+  load.failed > 0 ? [`${load.failed} failed requests: ${JSON.stringify(load.reasons)}`] : [];
+
 type Outcome = Omit<AroundResult, 'around' | 'expected' | 'problems' | 'events'> & { problems: string[] };
 
 /** `rm` of the control socket file while the cluster serves. */
@@ -217,9 +211,7 @@ async function socketRemoved(run: Run, port: number, start: StatusJson): Promise
   const end = await run.status();
   if (JSON.stringify(readyPids(end).sort()) !== JSON.stringify([...pids].sort()))
     problems.push(`workers were replaced: ${pids} -> ${readyPids(end)}`);
-  if (checked.lies.length > 0) problems.push(`status was wrong: ${checked.lies.slice(0, 3).join('; ')}`);
-  if (loadResult.failed > 0)
-    problems.push(`${loadResult.failed} failed requests: ${JSON.stringify(loadResult.reasons)}`);
+  problems.push(...untruths(checked.lies), ...failures(loadResult));
   return {
     convergeMs,
     lost: loadResult.failed,
@@ -323,9 +315,7 @@ async function configFolderGone(
 
   const checked = await truth.stop();
   const loadResult = await load.stop();
-  if (checked.lies.length > 0) problems.push(`status was wrong: ${checked.lies.slice(0, 3).join('; ')}`);
-  if (loadResult.failed > 0)
-    problems.push(`${loadResult.failed} failed requests: ${JSON.stringify(loadResult.reasons)}`);
+  problems.push(...untruths(checked.lies), ...failures(loadResult));
   return {
     convergeMs,
     lost: loadResult.failed,

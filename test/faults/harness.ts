@@ -38,7 +38,21 @@ export const FAULTS: readonly FaultKind[] = [
   'block',
 ];
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` every 50 ms until it returns a value; that value, or null after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | null> | T | null,
+  timeoutMs: number,
+): Promise<T | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== null && value !== undefined) return value;
+    await sleep(50);
+  }
+  return null;
+}
 
 /** One `orchestrator up` of the matrix, with the folder it runs in. */
 export class Run {

@@ -6,7 +6,7 @@
 import type { StatusJson } from '../../src/primary/status.ts';
 import { app } from '../helpers/cluster-dir.ts';
 import { freePort } from '../helpers/free-port.ts';
-import { alive, type FaultKind, Run, rssOf, sampleTruth, startLoad } from './harness.ts';
+import { alive, type FaultKind, Run, rssOf, sampleTruth, sleep, startLoad, waitFor } from './harness.ts';
 
 export type ProcessKind = 'worker' | 'helper' | 'primary';
 export type Moment =
@@ -152,18 +152,6 @@ function settled(s: StatusJson, subject: string, subjectDesired: number, minGene
       g.workers.every((w) => w.state === 'ready' && (g.name !== subject || w.rollout >= minGeneration))
     );
   });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(probe: () => Promise<T | null> | T | null, timeoutMs: number): Promise<T | null> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== null && value !== undefined) return value;
-    await sleep(50);
-  }
-  return null;
 }
 
 /** What must happen, for the page. */
