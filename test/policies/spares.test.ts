@@ -51,6 +51,21 @@ describe('warm spares', () => {
     expect(web?.spares.map((s) => s.id)).to.deep.equal([4]);
   });
 
+  it('a standby spare that dies is replaced by a new spare; the serving workers and their slots are untouched', () => {
+    const sim = start();
+    sim.crash(3, null, 'SIGKILL');
+    sim.advance(1000);
+    const [web] = describeGroups(sim.state);
+    expect(web?.state).to.equal('running');
+    expect(web?.workers.map((w) => [w.id, w.index, w.state, w.restarts])).to.deep.equal([
+      [1, 0, 'ready', 0],
+      [2, 1, 'ready', 0],
+    ]);
+    expect(web?.spares).to.have.length(1);
+    expect(web?.spares[0]?.id).to.not.equal(3);
+    expect(web?.spares[0]?.state).to.equal('standby');
+  });
+
   it('without a spare standing by the slot waits its backoff as before', () => {
     const sim = start(groupSpec({ count: 2 }));
     sim.crash(1, null, 'SIGKILL');
